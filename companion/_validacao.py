@@ -111,12 +111,10 @@ def normalizar_eixos(axis: object, ndim: int, nome: str = "axis") -> tuple[int, 
 
 
 def real_positivo_finito(valor: object, nome: str) -> float:
-    """Confere que ``valor`` é um número real, finito e maior que zero (uma temperatura, por exemplo)."""
+    """Confere que ``valor`` é um número real, finito e maior que zero (uma temperatura, p. ex.)."""
     if isinstance(valor, (bool, np.bool_)) or not isinstance(valor, numbers.Real):
         raise TypeError(f"{nome} deve ser um número real; recebido {descrever(valor)}")
     numero = float(valor)
     if not math.isfinite(numero) or numero <= 0:
-        raise ValueError(
-            f"{nome} deve ser um número finito maior que zero; recebido {numero!r}"
-        )
+        raise ValueError(f"{nome} deve ser um número finito maior que zero; recebido {numero!r}")
     return numero

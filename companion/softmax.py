@@ -136,13 +136,15 @@ def log_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     arr, dtype_saida = como_array_real(x)
     eixo = normalizar_eixo(axis, arr.ndim)
     trabalho = arr.reshape(1) if arr.ndim == 0 else arr
-    with np.errstate(over="ignore", invalid="ignore"):
+    # divide: um eixo vazio soma 0, e log(0) = -inf, sem aviso (como no torch)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         x_max = np.max(trabalho, axis=eixo, keepdims=True, initial=-np.inf)
         shifted = np.subtract(trabalho, x_max)
         # log Σ_j e^{x_j - m}: o termo do máximo vale 1, então o log é >= 0 e finito
         lse = np.log(np.sum(np.exp(shifted), axis=eixo, keepdims=True))
         shifted -= lse
-    return shifted.reshape(arr.shape).astype(dtype_saida, copy=False)
+        # em float16, um valor abaixo de -65504 vira -inf na conversão, como no torch
+        return shifted.reshape(arr.shape).astype(dtype_saida, copy=False)
 
 
 def logsumexp(
@@ -202,11 +204,11 @@ def logsumexp(
         x_max[np.isinf(x_max)] = 0.0
         soma = np.sum(np.exp(trabalho - x_max), axis=eixos_trabalho, keepdims=True)
         lse = np.log(soma) + x_max
-    if arr.ndim == 0:
-        lse = lse.reshape(())
-    elif not keepdims:
-        lse = np.squeeze(lse, axis=eixos)
-    resultado = lse.astype(dtype_saida, copy=False)
+        if arr.ndim == 0:
+            lse = lse.reshape(())
+        elif not keepdims:
+            lse = np.squeeze(lse, axis=eixos)
+        resultado = lse.astype(dtype_saida, copy=False)
     return resultado[()] if resultado.ndim == 0 else resultado
 
 

@@ -103,8 +103,7 @@ def obter(id: str) -> Exercicio:
         parecidos = difflib.get_close_matches(id, _REGISTRO, n=3)
         sugestao = f" Você quis dizer {', '.join(map(repr, parecidos))}?" if parecidos else ""
         raise ValueError(
-            f"id de exercício desconhecido: {id!r}.{sugestao} "
-            f"Ids válidos: {', '.join(_REGISTRO)}."
+            f"id de exercício desconhecido: {id!r}.{sugestao} Ids válidos: {', '.join(_REGISTRO)}."
         )
     return _REGISTRO[id]
 
@@ -166,11 +165,13 @@ class Resultado:
     def _repr_html_(self) -> str:
         icone, titulo, cor, fundo = _ESTILO[self.estado]
         return (
-            f'<div class="companion-resultado companion-{self.estado}" style="border-left: 4px solid '
-            f'{cor}; background: {fundo}; padding: 0.5em 1em; margin: 0.5em 0;">'
+            f'<div class="companion-resultado companion-{self.estado}" '
+            f'style="border-left: 4px solid {cor}; background: {fundo}; '
+            f'padding: 0.5em 1em; margin: 0.5em 0;">'
             f'<strong style="color: {cor};">{icone} {titulo}</strong> '
             f"<code>{html.escape(self.id)}</code>"
-            f'<pre style="white-space: pre-wrap; background: none; border: none; margin: 0.4em 0 0;">'
+            '<pre style="white-space: pre-wrap; background: none; border: none; '
+            'margin: 0.4em 0 0;">'
             f"{html.escape(self.mensagem)}</pre></div>"
         )
 
@@ -243,18 +244,14 @@ def _confere(ex: Exercicio, caso: Caso, esperado: _Saida, obtido: _Saida) -> boo
         return False
     rtol, atol = _tolerancias(ex, caso)
     with np.errstate(all="ignore"):
-        return bool(
-            np.allclose(o.astype(np.float64), e, rtol=rtol, atol=atol, equal_nan=True)
-        )
+        return bool(np.allclose(o.astype(np.float64), e, rtol=rtol, atol=atol, equal_nan=True))
 
 
 def _iguais(ex: Exercicio, caso: Caso, a: _Saida, b: _Saida) -> bool:
     """Duas saídas quaisquer coincidem (para reconhecer um erro conhecido)?"""
     if a.excecao is not None or b.excecao is not None:
         return (
-            a.excecao is not None
-            and b.excecao is not None
-            and type(a.excecao) is type(b.excecao)
+            a.excecao is not None and b.excecao is not None and type(a.excecao) is type(b.excecao)
         )
     va, vb = _como_array(a.valor), _como_array(b.valor)
     if va is None or vb is None:
@@ -264,8 +261,9 @@ def _iguais(ex: Exercicio, caso: Caso, a: _Saida, b: _Saida) -> bool:
     rtol, atol = _tolerancias(ex, caso)
     with np.errstate(all="ignore"):
         return bool(
-            np.allclose(va.astype(np.float64), vb.astype(np.float64), rtol=rtol, atol=atol,
-                        equal_nan=True)
+            np.allclose(
+                va.astype(np.float64), vb.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True
+            )
         )
 
 
@@ -300,8 +298,10 @@ def _encolher(ex: Exercicio, resposta: Callable[..., Any], caso: Caso) -> Caso:
 def _formatar(valor: Any) -> str:
     if isinstance(valor, np.ndarray) or isinstance(valor, np.generic):
         with np.printoptions(precision=6, threshold=30, edgeitems=3):
-            return np.array_repr(np.asarray(valor)) if isinstance(valor, np.ndarray) else repr(
-                valor.item()
+            return (
+                np.array_repr(np.asarray(valor))
+                if isinstance(valor, np.ndarray)
+                else repr(valor.item())
             )
     if isinstance(valor, BaseException):
         return f"{type(valor).__name__}: {valor}"
@@ -311,7 +311,8 @@ def _formatar(valor: Any) -> str:
 
 def _descrever_caso(ex: Exercicio, caso: Caso) -> str:
     return "\n".join(
-        f"  {nome} = {_formatar(valor)}" for nome, valor in zip(ex.parametros, caso.args)
+        f"  {nome} = {_formatar(valor)}"
+        for nome, valor in zip(ex.parametros, caso.args, strict=True)
     )
 
 
@@ -359,8 +360,7 @@ def _sintoma_generico(
 def verificar_funcao(ex: Exercicio, resposta: Any) -> Resultado:
     """Corrige ``resposta`` (uma função) contra o exercício ``ex``."""
     nao_tentado = (
-        "Complete a função e rode a célula de novo. "
-        f"Peça uma dica com dica({ex.id!r}) se precisar."
+        f"Complete a função e rode a célula de novo. Peça uma dica com dica({ex.id!r}) se precisar."
     )
     if resposta is None:
         return Resultado(ex.id, "nao_tentado", "A resposta é None. " + nao_tentado)
@@ -374,14 +374,16 @@ def verificar_funcao(ex: Exercicio, resposta: Any) -> Resultado:
     saidas_ref = [_executar(ex.referencia, c) for c in casos]
     falhas: list[int] = []
     saidas_resp: list[_Saida] = []
-    for i, (caso, ref) in enumerate(zip(casos, saidas_ref)):
+    for i, (caso, ref) in enumerate(zip(casos, saidas_ref, strict=True)):
         obtido = _executar(resposta, caso)
         saidas_resp.append(obtido)
         if isinstance(obtido.excecao, NotImplementedError) or (
             obtido.excecao is None and obtido.valor is None
         ):
             if i == 0:
-                return Resultado(ex.id, "nao_tentado", "A função ainda não foi escrita. " + nao_tentado)
+                return Resultado(
+                    ex.id, "nao_tentado", "A função ainda não foi escrita. " + nao_tentado
+                )
         if not _confere(ex, caso, ref, obtido):
             falhas.append(i)
     if not falhas:
@@ -395,8 +397,7 @@ def verificar_funcao(ex: Exercicio, resposta: Any) -> Resultado:
     diagnostico: tuple[str, str] | None = None
     for erro in ex.erros_conhecidos:
         if all(
-            _iguais(ex, casos[i], saidas_resp[i], _executar(erro.funcao, casos[i]))
-            for i in falhas
+            _iguais(ex, casos[i], saidas_resp[i], _executar(erro.funcao, casos[i])) for i in falhas
         ):
             diagnostico = (erro.nome, erro.diagnostico)
             break

@@ -114,7 +114,10 @@ ERROS_SOFTMAX_ESTAVEL = (
 
 
 def _sintoma_probabilidades(caso: Caso, esperado: np.ndarray, obtido: np.ndarray):
-    """Linhas que não somam 1 denunciam a falta (ou o erro) de normalização."""
+    """Sintomas de uma softmax errada: nan onde o esperado é finito (estouro da exponencial,
+    mesmo sem aviso do numpy, como num laço com math.exp) e linhas que não somam 1."""
+    if np.any(~np.isfinite(obtido) & np.isfinite(esperado)):
+        return ("estouro", _ESTOURO)
     with np.errstate(all="ignore"):
         somas = obtido.sum(axis=-1)
     if np.all(np.isfinite(somas)) and not np.allclose(somas, 1.0, rtol=1e-6):

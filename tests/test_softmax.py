@@ -1,0 +1,351 @@
+"""Testes de companion.softmax: paridade com o torch, propriedades, armadilhas numéricas e erros."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+
+from companion import log_softmax, logsumexp, sigmoid, softmax, softmax2d
+from tests.strategies import TOL, arrays, arrays_e_eixo, arrays_e_eixos
+
+inf, nan = np.inf, np.nan
+
+
+def t(x: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(x))
+
+
+@pytest.fixture(autouse=True)
+def avisos_sao_erros():
+    # nenhuma função da família pode emitir aviso do numpy (estouro, divisão por zero, nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+# ---------------------------------------------------------------------------------------------
+# Paridade com o torch
+
+
+@given(arrays_e_eixo())
+def test_softmax_igual_ao_torch(dados):
+    x, eixo = dados
+    obtido = softmax(x, axis=eixo)
+    assert obtido.dtype == x.dtype and obtido.shape == x.shape
+    assert_allclose(obtido, torch.softmax(t(x), dim=eixo).numpy(), **TOL[x.dtype])
+
+
+@given(arrays_e_eixo())
+def test_log_softmax_igual_ao_torch(dados):
+    x, eixo = dados
+    obtido = log_softmax(x, axis=eixo)
+    esperado = torch.log_softmax(t(x), dim=eixo).numpy()
+    assert obtido.dtype == x.dtype and obtido.shape == x.shape
+    # log_softmax = (x - m) - lse: o erro absoluto acompanha a escala de x - m, não o resultado
+    x64 = x.astype(np.float64)
+    escala = np.abs(x64 - x64.max(axis=eixo, keepdims=True)) + 1.0
+    folga = TOL[x.dtype]["rtol"] * escala
+    iguais = obtido == esperado  # inclui os -inf (float32 que estourou em x - m), como no torch
+    with np.errstate(invalid="ignore"):
+        perto = np.abs(obtido.astype(np.float64) - esperado) <= folga
+    assert np.all(iguais | perto)
+
+
+@given(arrays_e_eixos(), st.booleans())
+def test_logsumexp_igual_ao_torch(dados, keepdims):
+    x, eixos = dados
+    obtido = logsumexp(x, axis=eixos, keepdims=keepdims)
+    dim = tuple(range(x.ndim)) if eixos is None else eixos
+    esperado = torch.logsumexp(t(x), dim=dim, keepdim=keepdims).numpy()
+    assert np.asarray(obtido).dtype == x.dtype
+    assert np.shape(obtido) == esperado.shape
+    assert_allclose(obtido, esperado, **TOL[x.dtype])
+
+
+@given(arrays(min_dims=3, max_dims=4))
+def test_softmax2d_igual_ao_torch(x):
+    obtido = softmax2d(x)
+    assert obtido.dtype == x.dtype and obtido.shape == x.shape
+    assert_allclose(obtido, torch.nn.Softmax2d()(t(x)).numpy(), **TOL[x.dtype])
+
+
+@given(
+    arrays_e_eixo(extremos=False),
+    st.floats(0.05, 20.0),
+)
+def test_temperatura_igual_ao_torch(dados, tau):
+    x, eixo = dados
+    obtido = softmax(x, axis=eixo, temperature=tau)
+    assert obtido.dtype == x.dtype
+    if x.dtype == np.float64:
+        assert_allclose(obtido, torch.softmax(t(x) / tau, dim=eixo).numpy(), **TOL[x.dtype])
+        return
+    # Em float32, (x - m)/τ e x/τ - m/τ arredondam diferente: z = (x - m)/τ carrega um erro
+    # absoluto de até eps·|z|, que vira erro relativo eps·|z| em e^z. Comparamos então com o
+    # valor exato (float64) dentro desse condicionamento, que vale para nós e para o torch.
+    x64 = x.astype(np.float64)
+    exato = torch.softmax(t(x64) / tau, dim=eixo).numpy()
+    z = np.abs(x64 - x64.max(axis=eixo, keepdims=True)) / tau
+    eps = np.finfo(np.float32).eps
+    folga = (1e-6 + 2 * eps * (z + 1)) * exato + TOL[x.dtype]["atol"]
+    assert np.all(np.abs(obtido - exato) <= folga)
+
+
+@pytest.mark.parametrize(
+    "linha",
+    [[inf, 1.0], [-inf, -inf], [nan, 1.0], [-inf, 1.0], [inf, -inf], [inf, inf], [1.0, nan, inf]],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_nao_finitos_como_o_torch(linha, dtype):
+    # +inf ou só -inf numa linha: nan na linha toda; nan se propaga; logsumexp troca o máximo
+    # infinito por 0 (inf continua inf, -inf continua -inf)
+    x = np.array([linha, [0.0] * len(linha)], dtype=dtype)
+    xt = t(x)
+    assert_array_equal(softmax(x), torch.softmax(xt, -1).numpy())
+    assert_array_equal(log_softmax(x), torch.log_softmax(xt, -1).numpy())
+    assert_array_equal(logsumexp(x), torch.logsumexp(xt, -1).numpy())
+
+
+def test_float16_calcula_em_float32_e_devolve_float16():
+    # o torch às vezes arredonda para o float16 vizinho (ex.: log_softmax([1, 2, 3])[2] dá
+    # -0.40747 no torch e -0.40771 aqui; o valor exato é -0.407606, mais perto do nosso):
+    # exigimos o mesmo dtype, os mesmos infinitos e no máximo 1 ulp de float16 de diferença
+    x = np.array([[1.0, 2.0, 3.0], [65504.0, 0.0, -65504.0]], dtype=np.float16)
+    for nossa, deles in [
+        (softmax, lambda a: torch.softmax(a, -1)),
+        (log_softmax, lambda a: torch.log_softmax(a, -1)),
+        (logsumexp, lambda a: torch.logsumexp(a, -1)),
+    ]:
+        obtido = nossa(x)
+        assert obtido.dtype == np.float16
+        assert_allclose(obtido, deles(t(x)).numpy(), rtol=2**-10, atol=0)
+        exato = nossa(x.astype(np.float64))
+        with np.errstate(over="ignore"):
+            assert_allclose(obtido, exato.astype(np.float16), rtol=2**-11, atol=0)
+
+
+@pytest.mark.parametrize(
+    "entrada", [[1, 2, 3], [True, False, True], np.array([1, 2, 3], dtype=np.int32)]
+)
+def test_inteiros_booleanos_e_listas_viram_float64(entrada):
+    esperado = torch.softmax(torch.tensor(np.asarray(entrada, dtype=np.float64)), -1).numpy()
+    obtido = softmax(entrada)
+    assert obtido.dtype == np.float64
+    assert_allclose(obtido, esperado, rtol=1e-12)
+    assert log_softmax(entrada).dtype == np.float64
+    assert np.asarray(logsumexp(entrada)).dtype == np.float64
+
+
+def test_zero_dimensoes_como_o_torch():
+    assert softmax(np.float64(3.0)) == 1.0
+    assert softmax(np.float64(3.0)).shape == ()
+    assert log_softmax(3.0) == 0.0
+    assert logsumexp(3.0) == 3.0
+    assert logsumexp(np.float32(3.0), keepdims=True).shape == ()
+
+
+@pytest.mark.parametrize("formato", [(3, 0), (0, 3), (2, 0, 4)])
+def test_eixo_vazio(formato):
+    x = np.zeros(formato)
+    assert softmax(x).shape == formato
+    assert log_softmax(x).shape == formato
+    esperado = torch.logsumexp(t(x), -1).numpy()
+    assert_array_equal(logsumexp(x), esperado)
+
+
+# ---------------------------------------------------------------------------------------------
+# Propriedades
+
+
+@given(arrays_e_eixo())
+def test_soma_um(dados):
+    x, eixo = dados
+    somas = softmax(x, axis=eixo).astype(np.float64).sum(axis=eixo)
+    assert_allclose(somas, 1.0, rtol=1e-5 if x.dtype == np.float32 else 1e-12)
+
+
+@given(arrays_e_eixo(dtypes=(np.float64,), extremos=False), st.floats(-1e3, 1e3))
+def test_invariancia_por_translacao(dados, c):
+    x, eixo = dados
+    assert_allclose(softmax(x + c, axis=eixo), softmax(x, axis=eixo), rtol=1e-9, atol=1e-300)
+
+
+@given(arrays_e_eixo())
+def test_exp_do_log_softmax_e_a_softmax(dados):
+    x, eixo = dados
+    assert_allclose(np.exp(log_softmax(x, axis=eixo)), softmax(x, axis=eixo), rtol=1e-5, atol=1e-37)
+
+
+@given(st.floats(-700, 700), st.floats(-700, 700))
+def test_duas_classes_e_a_sigmoide_da_diferenca(a, b):
+    # softmax([a, b])_0 = 1 / (1 + e^{b - a}) = σ(a - b)
+    assert_allclose(softmax([a, b])[0], sigmoid(a - b), rtol=1e-12, atol=1e-300)
+
+
+@given(arrays(dtypes=(np.float64,), extremos=False, max_dims=2, min_lado=2))
+def test_temperatura_baixa_tende_ao_argmax(x):
+    linhas = x.reshape(-1, x.shape[-1])
+    ordenadas = np.sort(linhas, axis=-1)
+    # τ menor que a menor distância entre o primeiro e o segundo logit, dividida por 50:
+    # cada perdedor fica com no máximo e^{-50} da massa
+    folga = np.min(ordenadas[:, -1] - ordenadas[:, -2])
+    assume(folga > 1e-300)  # empate no máximo: o limite divide a massa entre os empatados
+    quente = softmax(linhas, temperature=folga / 50)
+    one_hot = np.eye(linhas.shape[-1])[np.argmax(linhas, axis=-1)]
+    assert_allclose(quente, one_hot, atol=linhas.shape[-1] * np.exp(-50))
+
+
+@given(arrays(dtypes=(np.float64,), extremos=False))
+def test_temperatura_alta_tende_a_uniforme(x):
+    frio = softmax(x, temperature=1e15)
+    assert_allclose(frio, 1.0 / x.shape[-1], rtol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# Armadilhas numéricas: um teste de regressão para cada uma
+
+
+def test_estouro_com_logits_grandes():
+    # exp(1000) = inf: a fórmula ingênua dá inf/inf = nan
+    assert_allclose(softmax([1000.0, 1001.0]), [1 / (1 + np.e), np.e / (1 + np.e)], rtol=1e-15)
+
+
+def test_estouro_negativo_com_logits_muito_negativos():
+    # exp(-1000) = 0 em todos: a fórmula ingênua dá 0/0 = nan
+    assert_allclose(softmax([-1000.0, -1001.0]), softmax([0.0, -1.0]), rtol=1e-15)
+
+
+def test_extremos_do_float32():
+    # x - max com ±3e38 estoura o float32 para -inf; exp(-inf) = 0 é o resultado certo
+    x = np.array([3e38, -3e38, 0.0], dtype=np.float32)
+    assert_array_equal(softmax(x), np.array([1.0, 0.0, 0.0], dtype=np.float32))
+    assert logsumexp(x) == np.float32(3e38)
+    assert_array_equal(softmax(np.array([1e4, -1e4], dtype=np.float32)), [1.0, 0.0])
+
+
+def test_log_da_softmax_nao_vira_menos_infinito():
+    # log(softmax([0, -1000])) dá log(0) = -inf; log_softmax dá -1000 (o valor certo)
+    assert_allclose(log_softmax([0.0, -1000.0]), [0.0, -1000.0], rtol=1e-15)
+    assert np.all(np.isfinite(log_softmax(np.array([0.0, -200.0], dtype=np.float32))))
+
+
+def test_maximo_por_linha_e_nao_global():
+    # com o máximo do array todo, a primeira linha viraria exp(-1001), exp(-1000) = 0, 0 → 0/0
+    x = np.array([[0.0, 1.0], [1000.0, 1001.0]])
+    assert_allclose(softmax(x), [softmax([0.0, 1.0]), softmax([0.0, 1.0])], rtol=1e-15)
+
+
+def test_logsumexp_de_linhas_infinitas_nao_da_nan():
+    # sem trocar o máximo infinito por 0: inf - inf = nan
+    assert logsumexp([inf, 1.0]) == inf
+    assert logsumexp([-inf, -inf]) == -inf
+
+
+def test_temperatura_minuscula_nao_estoura():
+    # (x - m) / τ em vez de x / τ - m: com τ = 1e-300, x / τ já seria inf
+    # (aqui o companion é mais estável que torch.softmax(x / τ), que daria nan)
+    assert_array_equal(softmax([2.0, 1.0], temperature=1e-300), [1.0, 0.0])
+
+
+def test_a_entrada_nao_e_alterada():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    copia = x.copy()
+    softmax(x)
+    log_softmax(x)
+    logsumexp(x)
+    softmax2d(x[None])
+    assert_array_equal(x, copia)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entradas ruins: mensagens em português que nomeiam o parâmetro, o recebido e o esperado
+
+
+@pytest.mark.parametrize("funcao", [softmax, log_softmax, logsumexp])
+def test_eixo_fora_do_intervalo(funcao):
+    with pytest.raises(
+        ValueError, match=r"axis fora do intervalo: recebido 2 .* 2 dimensões.* -2 a 1"
+    ):
+        funcao(np.zeros((2, 3)), axis=2)
+
+
+@pytest.mark.parametrize("funcao", [softmax, log_softmax, logsumexp])
+@pytest.mark.parametrize("eixo", [1.0, "0", True])
+def test_eixo_nao_inteiro(funcao, eixo):
+    with pytest.raises(TypeError, match=r"axis deve ser um inteiro; recebido"):
+        funcao(np.zeros((2, 3)), axis=eixo)
+
+
+def test_eixos_repetidos_no_logsumexp():
+    with pytest.raises(ValueError, match=r"axis repete um eixo: recebido \(0, -2\)"):
+        logsumexp(np.zeros((2, 3)), axis=(0, -2))
+
+
+def test_keepdims_nao_booleano():
+    with pytest.raises(TypeError, match=r"keepdims deve ser True ou False; recebido 'sim'"):
+        logsumexp([1.0], keepdims="sim")
+
+
+@pytest.mark.parametrize("funcao", [softmax, log_softmax, logsumexp, sigmoid])
+@pytest.mark.parametrize(
+    "entrada, trecho",
+    [
+        (["a", "b"], r"x deve conter números reais .*recebido \['a', 'b'\]"),
+        (None, r"x deve conter números reais .*recebido None"),
+        ([1.0, None], r"x deve conter números reais .*recebido \[1\.0, None\]"),
+        (np.array([1 + 2j]), r"x deve conter números reais; .*complexos não são suportados"),
+    ],
+)
+def test_entrada_nao_numerica(funcao, entrada, trecho):
+    with pytest.raises(TypeError, match=trecho):
+        funcao(entrada)
+
+
+def test_lista_irregular():
+    with pytest.raises(
+        ValueError, match=r"x deve ser um array retangular .*comprimentos diferentes"
+    ):
+        softmax([[1.0, 2.0], [3.0]])
+
+
+@pytest.mark.parametrize("tau", [0, -1.0, inf, nan])
+def test_temperatura_invalida(tau):
+    with pytest.raises(
+        ValueError, match=r"temperature deve ser um número finito maior que zero; recebido"
+    ):
+        softmax([1.0, 2.0], temperature=tau)
+
+
+@pytest.mark.parametrize("tau", ["2", None, True, [1.0]])
+def test_temperatura_nao_numerica(tau):
+    with pytest.raises(TypeError, match=r"temperature deve ser um número real; recebido"):
+        softmax([1.0, 2.0], temperature=tau)
+
+
+@pytest.mark.parametrize("formato", [(4,), (3, 4), (1, 2, 3, 4, 5)])
+def test_softmax2d_com_dimensoes_erradas(formato):
+    with pytest.raises(
+        ValueError,
+        match=rf"x deve ter 3 dimensões \(C, H, W\) ou 4 \(N, C, H, W\); recebido um array de "
+        rf"{len(formato)} dimensões, de formato {re_formato(formato)}",
+    ):
+        softmax2d(np.zeros(formato))
+
+
+def re_formato(formato: tuple[int, ...]) -> str:
+    import re
+
+    return re.escape(str(formato))
+
+
+def test_numeros_numpy_sao_aceitos():
+    assert_allclose(
+        softmax(np.array([1.0, 2.0]), axis=np.int64(0), temperature=np.float32(2.0)),
+        softmax([1.0, 2.0], temperature=2.0),
+    )
