@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from companion.formatacao import Texto
+
 __all__ = [
     "Caso",
     "ErroConhecido",
@@ -110,16 +112,6 @@ def obter(id: str) -> Exercicio:
 
 # ---------------------------------------------------------------------------------------------
 # O que o estudante vê
-
-
-class Texto(str):
-    """Texto em Markdown que aparece formatado num notebook (dicas e soluções)."""
-
-    def _repr_markdown_(self) -> str:
-        return str(self)
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 _ESTILO = {

@@ -1,0 +1,100 @@
+"""Números no texto do livro, no formato do português: vírgula decimal, sinal de menos tipográfico.
+
+O código e as suas saídas usam ponto decimal, como o Python; a prosa usa vírgula. Para que nenhum
+número do texto seja digitado à mão, os capítulos calculam o valor e o colam na prosa com
+``glue`` (myst-nb), já formatado por estas funções.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+__all__ = ["Texto", "num", "pct", "vetor", "avisos_do_numpy"]
+
+
+class Texto(str):
+    """Texto que o notebook mostra como é: sem aspas no texto puro e como Markdown."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _real(valor: object, nome: str) -> float:
+    if isinstance(valor, bool) or not isinstance(valor, numbers.Real):
+        raise TypeError(f"{nome} deve ser um número real; recebido {valor!r}")
+    return float(valor)
+
+
+def num(valor: float, casas: int = 3) -> Texto:
+    """``valor`` com ``casas`` casas decimais, vírgula decimal e «−» nos negativos.
+
+    Examples
+    --------
+    >>> num(0.93407, 3)
+    0,934
+    >>> num(-1.5, 1)
+    −1,5
+    >>> num(1234567.891, 2)
+    1.234.567,89
+    """
+    x = _real(valor, "valor")
+    if not math.isfinite(x):
+        return Texto({math.inf: "∞", -math.inf: "−∞"}.get(x, "NaN"))
+    texto = f"{abs(x):,.{casas}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+    negativo = x < 0 and any(c not in "0,." for c in texto)
+    return Texto(("−" if negativo else "") + texto)
+
+
+def pct(valor: float, casas: int = 1) -> Texto:
+    """Uma fração como porcentagem: ``pct(0.934)`` dá ``93,4%``.
+
+    Examples
+    --------
+    >>> pct(0.93407)
+    93,4%
+    """
+    return Texto(f"{num(100 * _real(valor, 'valor'), casas)}%")
+
+
+def vetor(valores: Iterable[float], casas: int = 3) -> Texto:
+    """Um vetor na prosa: ``[0,047; 0,017; 0,934]`` (ponto e vírgula separa os elementos).
+
+    Examples
+    --------
+    >>> vetor([0.0465, 0.0171, 0.9341], 2)
+    [0,05; 0,02; 0,93]
+    """
+    return Texto("[" + "; ".join(num(v, casas) for v in valores) + "]")
+
+
+@contextmanager
+def avisos_do_numpy() -> Iterator[None]:
+    """Mostra os avisos emitidos dentro do bloco como linhas curtas, um de cada.
+
+    O aviso padrão do Python traz o caminho de um arquivo temporário do kernel, que muda a cada
+    execução; aqui fica só a categoria e a mensagem, para que a saída do notebook seja sempre a
+    mesma.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with avisos_do_numpy():
+    ...     _ = np.exp(np.array([1000.0]))
+    ⚠ RuntimeWarning: overflow encountered in exp
+    """
+    with warnings.catch_warnings(record=True) as capturados:
+        warnings.simplefilter("always")
+        with np.errstate(all="warn"):
+            yield
+    vistos = dict.fromkeys(f"{a.category.__name__}: {a.message}" for a in capturados)
+    for aviso in vistos:
+        print(f"⚠ {aviso}")
