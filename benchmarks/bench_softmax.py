@@ -16,6 +16,7 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 import scipy.special
@@ -27,9 +28,9 @@ FORMATO = (256, 50257)
 METAS = {"scipy": 0.85, "torch (1 thread)": 1.10}
 
 
-def medir(funcoes: dict[str, callable], repeticoes: int) -> dict[str, float]:
+def medir(funcoes: dict[str, Callable[[], object]], repeticoes: int) -> dict[str, float]:
     tempos: dict[str, list[float]] = {nome: [] for nome in funcoes}
-    for nome, f in funcoes.items():  # aquecimento
+    for f in funcoes.values():  # aquecimento
         f()
     for _ in range(repeticoes):
         for nome, f in funcoes.items():
@@ -63,8 +64,10 @@ def main() -> int:
         args.repeticoes,
     )
     bytes_lidos = x.nbytes
-    print(f"softmax sobre logits {FORMATO} float32 ({bytes_lidos / 2**20:.0f} MiB), "
-          f"mediana de {args.repeticoes} repetições intercaladas")
+    print(
+        f"softmax sobre logits {FORMATO} float32 ({bytes_lidos / 2**20:.0f} MiB), "
+        f"mediana de {args.repeticoes} repetições intercaladas"
+    )
     print(f"{'implementação':<20}{'mediana (ms)':>14}{'companion / esta':>20}{'meta':>8}")
     ok = True
     for nome, tempo in medianas.items():

@@ -2,7 +2,9 @@
 
 O código e as suas saídas usam ponto decimal, como o Python; a prosa usa vírgula. Para que nenhum
 número do texto seja digitado à mão, os capítulos calculam o valor e o colam na prosa com
-``glue`` (myst-nb), já formatado por estas funções.
+``glue`` (myst-nb), já formatado por estas funções. Elas devolvem ``str`` comum: o papel
+``{glue:text}`` lê a representação do valor com ``ast.literal_eval``, e a de uma ``str`` é um
+literal entre aspas — um texto como ``148,41`` sem aspas viraria a tupla ``(148, 41)``.
 """
 
 from __future__ import annotations
@@ -34,46 +36,46 @@ def _real(valor: object, nome: str) -> float:
     return float(valor)
 
 
-def num(valor: float, casas: int = 3) -> Texto:
+def num(valor: float, casas: int = 3) -> str:
     """``valor`` com ``casas`` casas decimais, vírgula decimal e «−» nos negativos.
 
     Examples
     --------
     >>> num(0.93407, 3)
-    0,934
+    '0,934'
     >>> num(-1.5, 1)
-    −1,5
+    '−1,5'
     >>> num(1234567.891, 2)
-    1.234.567,89
+    '1.234.567,89'
     """
     x = _real(valor, "valor")
     if not math.isfinite(x):
-        return Texto({math.inf: "∞", -math.inf: "−∞"}.get(x, "NaN"))
+        return {math.inf: "∞", -math.inf: "−∞"}.get(x, "NaN")
     texto = f"{abs(x):,.{casas}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
     negativo = x < 0 and any(c not in "0,." for c in texto)
-    return Texto(("−" if negativo else "") + texto)
+    return ("−" if negativo else "") + texto
 
 
-def pct(valor: float, casas: int = 1) -> Texto:
+def pct(valor: float, casas: int = 1) -> str:
     """Uma fração como porcentagem: ``pct(0.934)`` dá ``93,4%``.
 
     Examples
     --------
     >>> pct(0.93407)
-    93,4%
+    '93,4%'
     """
-    return Texto(f"{num(100 * _real(valor, 'valor'), casas)}%")
+    return f"{num(100 * _real(valor, 'valor'), casas)}%"
 
 
-def vetor(valores: Iterable[float], casas: int = 3) -> Texto:
+def vetor(valores: Iterable[float], casas: int = 3) -> str:
     """Um vetor na prosa: ``[0,047; 0,017; 0,934]`` (ponto e vírgula separa os elementos).
 
     Examples
     --------
     >>> vetor([0.0465, 0.0171, 0.9341], 2)
-    [0,05; 0,02; 0,93]
+    '[0,05; 0,02; 0,93]'
     """
-    return Texto("[" + "; ".join(num(v, casas) for v in valores) + "]")
+    return "[" + "; ".join(num(v, casas) for v in valores) + "]"
 
 
 @contextmanager

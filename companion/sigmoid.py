@@ -82,7 +82,7 @@ def log_sigmoid(x: ArrayLike) -> np.ndarray:
     Examples
     --------
     >>> print(log_sigmoid([-1000.0, 0.0, 1000.0]))
-    [-1.00000000e+03 -6.93147181e-01 -0.00000000e+00]
+    [-1.00000000e+03 -6.93147181e-01  0.00000000e+00]
     """
     arr, dtype_saida = como_array_real(x)
     resultado = np.minimum(arr, 0.0) - np.log1p(np.exp(-np.abs(arr)))

@@ -83,11 +83,11 @@ def _softmax(arr: np.ndarray, eixo: int, tau: float) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         # m = max_j x_j, um por fatia: (..., 1, ...)
         x_max = np.max(trabalho, axis=eixo, keepdims=True, initial=-np.inf)
-        # (x - m) / τ <= 0; um estouro aqui vai para -inf, cuja exponencial é 0
+        # (x - m) / τ <= 0; se estourar, vai a -inf, e e^{-inf} = 0
         probs = np.subtract(trabalho, x_max)
         if tau != 1.0:
             probs /= tau
-        # tudo no mesmo buffer: exp, soma e divisão sem arrays intermediários
+        # exp, soma e divisão no mesmo buffer, sem arrays intermediários
         np.exp(probs, out=probs)
         probs /= np.sum(probs, axis=eixo, keepdims=True)
     return probs.reshape(arr.shape)
@@ -188,7 +188,7 @@ def logsumexp(
     >>> print(logsumexp([1000.0, 1000.0]))
     1000.6931471805599
     >>> print(logsumexp([[0.0, 0.0], [1.0, 1.0]], axis=None))
-    2.1269280110429727
+    2.006408868078168
     """
     arr, dtype_saida = como_array_real(x)
     if not isinstance(keepdims, (bool, np.bool_)):

@@ -45,9 +45,9 @@ def test_resultado_e_verdadeiro_so_quando_correto():
 def test_resultado_aparece_no_notebook():
     errado = verificar("softmax-estavel", cap01._exp_ingenua)
     html = errado._repr_html_()
-    assert "❌ Incorreto" in html and "softmax-estavel" in html
+    assert "✘ Incorreto" in html and "softmax-estavel" in html
     assert "&lt;" not in repr(errado)  # o texto puro não é escapado
-    assert repr(errado).startswith("❌ Incorreto [softmax-estavel]")
+    assert repr(errado).startswith("✘ Incorreto [softmax-estavel]")
 
 
 def test_html_escapa_a_mensagem():

@@ -115,9 +115,10 @@ def obter(id: str) -> Exercicio:
 
 
 _ESTILO = {
-    "correto": ("✅", "Correto!", "#1b7f3b", "#eaf6ee"),
-    "nao_tentado": ("✏️", "Ainda não tentado", "#7a6100", "#fdf6dc"),
-    "incorreto": ("❌", "Incorreto", "#b3261e", "#fdecea"),
+    # símbolos de texto (e não emoji), presentes nas fontes comuns, como a DejaVu
+    "correto": ("✔", "Correto!", "#1b7f3b", "#eaf6ee"),
+    "nao_tentado": ("✎", "Ainda não tentado", "#7a6100", "#fdf6dc"),
+    "incorreto": ("✘", "Incorreto", "#b3261e", "#fdecea"),
 }
 
 
