@@ -1,0 +1,62 @@
+"""Testes de companion.formatacao: números em pt-BR para a prosa e avisos sem caminhos."""
+
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+import pytest
+
+from companion.formatacao import avisos_do_numpy, num, pct, vetor
+
+
+@pytest.mark.parametrize(
+    "valor, casas, esperado",
+    [
+        (0.93407, 3, "0,934"),
+        (148.4132, 2, "148,41"),
+        (-1.5, 1, "−1,5"),
+        (-0.0001, 2, "0,00"),  # sem «−0,00»
+        (1234567.891, 2, "1.234.567,89"),
+        (2, 0, "2"),
+        (math.inf, 2, "∞"),
+        (-math.inf, 2, "−∞"),
+        (math.nan, 2, "NaN"),
+        (np.float32(0.5), 1, "0,5"),
+    ],
+)
+def test_num(valor, casas, esperado):
+    assert num(valor, casas) == esperado
+
+
+def test_pct_e_vetor():
+    assert pct(0.93407) == "93,4%"
+    assert pct(0.9999939, 4) == "99,9994%"
+    assert vetor([0.0465, -0.0171], 2) == "[0,05; −0,02]"
+
+
+def test_glue_le_o_texto_de_volta():
+    # o papel {glue:text} aplica ast.literal_eval à representação: precisa voltar o mesmo texto
+    for texto in (num(148.41, 2), pct(0.5), vetor([1.0, 2.0])):
+        assert ast.literal_eval(repr(texto)) == texto
+
+
+@pytest.mark.parametrize("valor", ["1", None, True])
+def test_num_recusa_nao_numeros(valor):
+    with pytest.raises(TypeError, match="valor deve ser um número real; recebido"):
+        num(valor)
+
+
+def test_avisos_do_numpy(capsys):
+    with avisos_do_numpy():
+        np.exp(np.array([1000.0, 1000.0]))
+        np.exp(np.array([1000.0]))
+    saida = capsys.readouterr().out
+    assert saida == "⚠ RuntimeWarning: overflow encountered in exp\n"  # um de cada, sem caminho
+
+
+def test_avisos_do_numpy_em_silencio(capsys):
+    with avisos_do_numpy():
+        np.exp(np.array([1.0]))
+    assert capsys.readouterr().out == ""

@@ -1,0 +1,88 @@
+"""O livro constrói sem nenhum aviso (-W -n) e mostra ao leitor o que deve mostrar.
+
+Constrói o site inteiro numa pasta temporária, uma vez para o módulo, com o mesmo comando de
+`make livro`, e confere o HTML gerado.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import companion
+from companion.formatacao import num, pct
+
+RAIZ = Path(__file__).resolve().parent.parent
+JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    saida = tmp_path_factory.mktemp("livro")
+    processo = subprocess.run(
+        [
+            str(JUPYTER_BOOK),
+            "build",
+            str(RAIZ),
+            "--path-output",
+            str(saida),
+            "--builder",
+            "html",
+            "-W",
+            "-n",
+            "--keep-going",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    log = processo.stdout + processo.stderr
+    assert processo.returncode == 0, log[-5000:]
+    assert "WARNING" not in log, log[-5000:]
+    return saida / "_build" / "html"
+
+
+def capitulos() -> list[str]:
+    return sorted(p.stem for p in (RAIZ / "book").glob("*.ipynb"))
+
+
+def test_paginas_existem_em_portugues(site):
+    assert "url=book/intro.html" in (site / "index.html").read_text(encoding="utf-8")
+    for pagina in ["book/intro.html", "book/referencias.html"] + [
+        f"book/{c}.html" for c in capitulos()
+    ]:
+        html = (site / pagina).read_text(encoding="utf-8")
+        assert '<html lang="pt-BR"' in html, pagina
+
+
+@pytest.mark.parametrize("capitulo", capitulos())
+def test_solucoes_fechadas_e_figuras_com_legenda(site, capitulo):
+    html = (site / "book" / f"{capitulo}.html").read_text(encoding="utf-8")
+    exercicios = re.findall(r'<div class="exercise admonition"', html)
+    solucoes = re.findall(r'<div class="solution ([^"]*)"', html)
+    assert len(exercicios) >= 3
+    assert solucoes and all("dropdown" in classes for classes in solucoes)
+    figuras = re.findall(r"<figure[^>]*>(.*?)</figure>", html, flags=re.S)
+    assert len(figuras) >= 2
+    assert all("<figcaption" in f for f in figuras)
+    # nenhum número colado ({glue:text}) pode ter ficado de fora ou virado outra coisa
+    assert "pasted-text" in html and "glue:" not in html
+
+
+def test_numeros_colados_no_capitulo_1(site):
+    html = (site / "book" / "01_softmax.html").read_text(encoding="utf-8")
+    cavalo = pct(companion.softmax([2.0, 1.0, 5.0, -1.0])[2])
+    assert f'<span class="pasted-text">{cavalo}</span>' in html
+    # e^5 com duas casas tem vírgula: sem o cuidado de formatacao.py, viraria uma tupla
+    e_cavalo = num(np.exp(5.0), 2)
+    assert f'<span class="pasted-text">{e_cavalo}</span>' in html
+
+
+def test_citacoes_resolvidas(site):
+    html = (site / "book" / "01_softmax.html").read_text(encoding="utf-8")
+    assert "Bridle" in html and "referencias.html#id" in html
