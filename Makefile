@@ -4,6 +4,9 @@
 #   make executar   reexecuta todos os notebooks do início ao fim, num kernel novo, e grava as saídas
 #   make benchmarks mede o desempenho (razões contra scipy e torch)
 #   make lint       ruff no pacote, nos testes e nos benchmarks
+#
+# Fora da máquina do projeto, `make livro TORCH_CPU=1` instala o torch só de CPU (≈200 MB) em vez
+# do build CUDA que o PyPI entrega no Linux (vários GB).
 
 SHELL  := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -18,6 +21,9 @@ ambiente: $(AMBIENTE)
 $(AMBIENTE): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	if [ -n "$(TORCH_CPU)" ]; then \
+	  $(PY) -m pip install --quiet torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu; \
+	fi
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
