@@ -10,4 +10,8 @@ settings.register_profile("padrao", deadline=None, suppress_health_check=[Health
 settings.register_profile(
     "ci", parent=settings.get_profile("padrao"), derandomize=True, print_blob=True
 )
-settings.load_profile("ci" if os.environ.get("CI") else "padrao")
+# Para uma bateria longa: HYPOTHESIS_PROFILE=exaustivo make testes
+settings.register_profile("exaustivo", parent=settings.get_profile("padrao"), max_examples=3000)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "padrao")
+)

@@ -65,7 +65,16 @@ def test_logsumexp_igual_ao_torch(dados, keepdims):
     esperado = torch.logsumexp(t(x), dim=dim, keepdim=keepdims).numpy()
     assert np.asarray(obtido).dtype == x.dtype
     assert np.shape(obtido) == esperado.shape
-    assert_allclose(obtido, esperado, **TOL[x.dtype])
+    # lse = m + log(s), com s >= 1 a soma deslocada: o erro absoluto é da ordem de eps·(|m| + 1).
+    # Perto de zero (ex.: logsumexp([-14, 0, -14]) ≈ 3e-6, um log de s ≈ 1 + 3e-6) nenhuma das
+    # duas implementações tem erro relativo pequeno; a escala certa é a da conta.
+    x64 = x.astype(np.float64)
+    m = np.max(np.abs(x64), axis=eixos, keepdims=keepdims) if x.size else 0.0
+    folga = TOL[x.dtype]["rtol"] * (np.abs(esperado.astype(np.float64)) + m + 1.0)
+    iguais = np.asarray(obtido) == esperado
+    with np.errstate(invalid="ignore", over="ignore"):
+        perto = np.abs(np.asarray(obtido, dtype=np.float64) - esperado) <= folga
+    assert np.all(iguais | perto)
 
 
 @given(arrays(min_dims=3, max_dims=4))

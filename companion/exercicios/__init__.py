@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from companion.exercicios import cap01_softmax  # noqa: F401  (registra os exercícios)
+# importar os módulos dos capítulos registra os seus exercícios
+from companion.exercicios import cap01_softmax, cap02_sigmoide  # noqa: F401
 from companion.exercicios._nucleo import (
     Resultado,
     Texto,

@@ -65,7 +65,9 @@ class Exercicio:
     """Um exercício verificável.
 
     ``casos`` devolve a lista de casos em ordem crescente de tamanho; ``rtol``/``atol`` valem
-    para entradas ``float64`` e são afrouxadas quando a entrada é ``float32``.
+    para entradas ``float64``; com entradas ``float32`` valem ``rtol32``/``atol32``. Com
+    ``proibir_avisos``, um aviso do numpy (estouro, divisão por zero...) reprova o caso mesmo
+    que o valor esteja certo.
     """
 
     id: str
@@ -79,6 +81,9 @@ class Exercicio:
     explicacao: str = ""
     rtol: float = 1e-9
     atol: float = 1e-12
+    rtol32: float = 1e-5
+    atol32: float = 1e-7
+    proibir_avisos: bool = False
 
 
 _REGISTRO: dict[str, Exercicio] = {}
@@ -190,7 +195,8 @@ def _copiar(args: tuple[Any, ...]) -> tuple[Any, ...]:
 def _executar(funcao: Callable[..., Any], caso: Caso) -> _Saida:
     with warnings.catch_warnings(record=True) as capturados:
         warnings.simplefilter("always")
-        with np.errstate(all="warn"):
+        # estouro negativo (underflow) para subnormal ou 0 é benigno e esperado: não conta
+        with np.errstate(all="warn", under="ignore"):
             try:
                 valor = funcao(*_copiar(caso.args))
             except NotImplementedError as erro:
@@ -213,7 +219,7 @@ def _tolerancias(ex: Exercicio, caso: Caso) -> tuple[float, float]:
     )
     if not reduzida:
         return ex.rtol, ex.atol
-    return max(ex.rtol, 1e-5), max(ex.atol, 1e-7)
+    return ex.rtol32, ex.atol32
 
 
 def _como_array(valor: Any) -> np.ndarray | None:
@@ -227,6 +233,8 @@ def _como_array(valor: Any) -> np.ndarray | None:
 
 
 def _confere(ex: Exercicio, caso: Caso, esperado: _Saida, obtido: _Saida) -> bool:
+    if ex.proibir_avisos and obtido.avisos:
+        return False
     if esperado.excecao is not None:  # a referência nunca falha nos casos; por segurança
         return obtido.excecao is not None and type(obtido.excecao) is type(esperado.excecao)
     if obtido.excecao is not None or obtido.valor is None:
@@ -242,6 +250,8 @@ def _confere(ex: Exercicio, caso: Caso, esperado: _Saida, obtido: _Saida) -> boo
 
 def _iguais(ex: Exercicio, caso: Caso, a: _Saida, b: _Saida) -> bool:
     """Duas saídas quaisquer coincidem (para reconhecer um erro conhecido)?"""
+    if ex.proibir_avisos and bool(a.avisos) != bool(b.avisos):
+        return False
     if a.excecao is not None or b.excecao is not None:
         return (
             a.excecao is not None and b.excecao is not None and type(a.excecao) is type(b.excecao)
@@ -323,6 +333,18 @@ def _sintoma_generico(
             )
         return ("excecao", f"sua função levantou {type(obtido.excecao).__name__}: {texto}")
     valor = _como_array(obtido.valor)
+    if ex.proibir_avisos and obtido.avisos and valor is not None and valor.shape == esperado.shape:
+        rtol, atol = _tolerancias(ex, caso)
+        with np.errstate(all="ignore"):
+            certo = np.allclose(
+                valor.astype(np.float64), esperado, rtol=rtol, atol=atol, equal_nan=True
+            )
+        if certo:
+            return (
+                "avisos",
+                "o valor está certo, mas a função emitiu avisos do numpy. Algum cálculo "
+                "intermediário estourou — mesmo que o resultado final não o use.",
+            )
     if valor is None:
         return (
             "nao-numerico",
@@ -386,14 +408,21 @@ def verificar_funcao(ex: Exercicio, resposta: Any) -> Resultado:
             f"Sua função passou nos {len(casos)} casos de teste, inclusive os extremos.",
         )
 
-    # diagnóstico: o catálogo de erros conhecidos, nos casos que falharam
+    # diagnóstico: o catálogo de erros conhecidos. Primeiro, um erro que falha exatamente nos
+    # mesmos casos e coincide com a resposta neles; senão, um que coincida nos casos que falharam.
     diagnostico: tuple[str, str] | None = None
+    candidatos: list[tuple[ErroConhecido, bool]] = []
     for erro in ex.erros_conhecidos:
-        if all(
-            _iguais(ex, casos[i], saidas_resp[i], _executar(erro.funcao, casos[i])) for i in falhas
-        ):
-            diagnostico = (erro.nome, erro.diagnostico)
-            break
+        saidas_erro = [_executar(erro.funcao, c) for c in casos]
+        if all(_iguais(ex, casos[i], saidas_resp[i], saidas_erro[i]) for i in falhas):
+            falhas_erro = [
+                i for i, c in enumerate(casos) if not _confere(ex, c, saidas_ref[i], saidas_erro[i])
+            ]
+            candidatos.append((erro, falhas_erro == falhas))
+    if candidatos:
+        # sorted é estável: entre os exatos (ou entre os demais), vale a ordem do catálogo
+        erro, _ = sorted(candidatos, key=lambda par: not par[1])[0]
+        diagnostico = (erro.nome, erro.diagnostico)
 
     primeiro = casos[falhas[0]]
     menor = _encolher(ex, resposta, primeiro)
