@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["Texto", "num", "pct", "vetor", "avisos_do_numpy"]
+__all__ = ["Texto", "num", "pct", "vetor", "cientifico", "avisos_do_numpy"]
 
 
 class Texto(str):
@@ -54,6 +54,26 @@ def num(valor: float, casas: int = 3) -> str:
     texto = f"{abs(x):,.{casas}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
     negativo = x < 0 and any(c not in "0,." for c in texto)
     return ("−" if negativo else "") + texto
+
+
+_SOBRESCRITO = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def cientifico(valor: float, casas: int = 1) -> str:
+    """Notação científica para a prosa: ``cientifico(4.54e-05)`` dá ``4,5 × 10⁻⁵``.
+
+    Examples
+    --------
+    >>> cientifico(-1.9287e-22, 2)
+    '−1,93 × 10⁻²²'
+    >>> cientifico(3.0, 1)
+    '3,0 × 10⁰'
+    """
+    x = _real(valor, "valor")
+    if x == 0 or not math.isfinite(x):
+        return num(x, casas)
+    mantissa, expoente = f"{x:.{casas}e}".split("e")
+    return f"{num(float(mantissa), casas)} × 10{str(int(expoente)).translate(_SOBRESCRITO)}"
 
 
 def pct(valor: float, casas: int = 1) -> str:

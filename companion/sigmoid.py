@@ -45,11 +45,16 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     [0.  0.5 1. ]
     """
     arr, dtype_saida = como_array_real(x)
-    # z = e^{-|x|} ∈ (0, 1]
-    z = np.exp(-np.abs(arr))
-    resultado = np.where(arr >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
-    # nan >= 0 é falso, e z / (1 + z) propaga o nan
-    return resultado.astype(dtype_saida, copy=False)
+    return _sigmoid(arr).astype(dtype_saida, copy=False)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """Núcleo da sigmoide, com a entrada já validada."""
+    # z = e^{-|x|} ∈ (0, 1]: nunca estoura, qualquer que seja o sinal de x
+    z = np.exp(-np.abs(x))
+    # x >= 0: 1 / (1 + e^{-x});  x < 0: e^{x} / (1 + e^{x}) — os dois ramos usam z
+    # (nan >= 0 é falso, e z / (1 + z) propaga o nan)
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
 def log_sigmoid(x: ArrayLike) -> np.ndarray:

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from companion.formatacao import avisos_do_numpy, num, pct, vetor
+from companion.formatacao import avisos_do_numpy, cientifico, num, pct, vetor
 
 
 @pytest.mark.parametrize(
@@ -36,9 +36,18 @@ def test_pct_e_vetor():
     assert vetor([0.0465, -0.0171], 2) == "[0,05; −0,02]"
 
 
+@pytest.mark.parametrize(
+    "valor, casas, esperado",
+    [(4.54e-05, 1, "4,5 × 10⁻⁵"), (-1.9287e-22, 2, "−1,93 × 10⁻²²"), (1.5e10, 0, "2 × 10¹⁰"),
+     (0.0, 1, "0,0"), (9.96, 1, "1,0 × 10¹")],
+)
+def test_cientifico(valor, casas, esperado):
+    assert cientifico(valor, casas) == esperado
+
+
 def test_glue_le_o_texto_de_volta():
     # o papel {glue:text} aplica ast.literal_eval à representação: precisa voltar o mesmo texto
-    for texto in (num(148.41, 2), pct(0.5), vetor([1.0, 2.0])):
+    for texto in (num(148.41, 2), pct(0.5), vetor([1.0, 2.0]), cientifico(1e-5)):
         assert ast.literal_eval(repr(texto)) == texto
 
 
