@@ -8,7 +8,7 @@ import pytest
 from companion import dica, solucao, verificar
 from companion.exercicios import Resultado, ids
 from companion.exercicios import cap01_softmax as cap01
-from companion.exercicios._nucleo import Caso, Exercicio, registrar
+from companion.exercicios._nucleo import Caso, Exercicio, obter, registrar
 
 
 def test_ids_do_capitulo_1():
@@ -107,3 +107,32 @@ def test_registro_recusa_id_repetido():
                 dicas=("",),
             )
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Todo exercício registrado, de qualquer capítulo, é testado dos três jeitos
+
+
+def _esqueleto(*args):
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize("id", ids())
+def test_todo_exercicio_referencia_e_esqueleto(id):
+    ex = obter(id)
+    assert verificar(id, ex.referencia).ok, id
+    assert verificar(id, _esqueleto).estado == "nao_tentado"
+    assert len(ex.dicas) >= 2 and ex.explicacao
+    assert len(ex.erros_conhecidos) >= 3, "um verificador sem catálogo de erros não foi testado"
+
+
+@pytest.mark.parametrize(
+    "id, erro",
+    [(id, erro) for id in ids() for erro in obter(id).erros_conhecidos],
+    ids=lambda v: v if isinstance(v, str) else v.funcao.__name__,
+)
+def test_todo_erro_do_catalogo_e_reconhecido(id, erro):
+    resultado = verificar(id, erro.funcao)
+    assert resultado.estado == "incorreto"
+    assert resultado.diagnostico == erro.nome, resultado.mensagem
+    assert erro.diagnostico in resultado.mensagem

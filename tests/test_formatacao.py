@@ -38,8 +38,13 @@ def test_pct_e_vetor():
 
 @pytest.mark.parametrize(
     "valor, casas, esperado",
-    [(4.54e-05, 1, "4,5 × 10⁻⁵"), (-1.9287e-22, 2, "−1,93 × 10⁻²²"), (1.5e10, 0, "2 × 10¹⁰"),
-     (0.0, 1, "0,0"), (9.96, 1, "1,0 × 10¹")],
+    [
+        (4.54e-05, 1, "4,5 × 10⁻⁵"),
+        (-1.9287e-22, 2, "−1,93 × 10⁻²²"),
+        (1.5e10, 0, "2 × 10¹⁰"),
+        (0.0, 1, "0,0"),
+        (9.96, 1, "1,0 × 10¹"),
+    ],
 )
 def test_cientifico(valor, casas, esperado):
     assert cientifico(valor, casas) == esperado
