@@ -195,21 +195,28 @@ def logsumexp(
         raise TypeError(f"keepdims deve ser True ou False; recebido {keepdims!r}")
     eixos = normalizar_eixos(axis, arr.ndim)
     if arr.ndim == 0:
-        trabalho, eixos_trabalho = arr.reshape(1), (0,) if eixos else ()
+        # como no torch, um escalar reduzido é ele mesmo (no formato de 0 dimensões)
+        lse = _logsumexp(arr.reshape(1), (0,) if eixos else ()).reshape(())
     else:
-        trabalho, eixos_trabalho = arr, eixos
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        x_max = np.max(trabalho, axis=eixos_trabalho, keepdims=True, initial=-np.inf)
-        # m infinito (+inf ou todas -inf) vira 0: evita inf - inf = nan
-        x_max[np.isinf(x_max)] = 0.0
-        soma = np.sum(np.exp(trabalho - x_max), axis=eixos_trabalho, keepdims=True)
-        lse = np.log(soma) + x_max
-        if arr.ndim == 0:
-            lse = lse.reshape(())
-        elif not keepdims:
+        lse = _logsumexp(arr, eixos)
+        if not keepdims:
             lse = np.squeeze(lse, axis=eixos)
+    # em float16, um resultado acima de 65504 vira inf na conversão, como no torch
+    with np.errstate(over="ignore"):
         resultado = lse.astype(dtype_saida, copy=False)
     return resultado[()] if resultado.ndim == 0 else resultado
+
+
+def _logsumexp(x: np.ndarray, eixos: tuple[int, ...]) -> np.ndarray:
+    """Núcleo da logsumexp (com keepdims), com a entrada já validada."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # m = max x; um eixo vazio tem máximo -inf
+        x_max = np.max(x, axis=eixos, keepdims=True, initial=-np.inf)
+        # m infinito (+inf, ou uma fatia só de -inf) vira 0: evita inf - inf = nan
+        x_max[np.isinf(x_max)] = 0.0
+        # LSE(x) = m + log Σ e^{x - m}, com todo expoente <= 0
+        soma = np.sum(np.exp(x - x_max), axis=eixos, keepdims=True)
+        return np.log(soma) + x_max
 
 
 def softmax2d(x: ArrayLike) -> np.ndarray:
