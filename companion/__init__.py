@@ -6,13 +6,14 @@ exercícios que se corrigem sozinhos (:mod:`companion.exercicios`).
 
 from companion.exercicios import dica, solucao, verificar
 from companion.sigmoid import log_sigmoid, sigmoid
-from companion.softmax import log_softmax, logsumexp, softmax, softmax2d
+from companion.softmax import log_softmax, logsumexp, softmax, softmax2d, spatial_softmax
 
 __all__ = [
     "softmax",
     "log_softmax",
     "logsumexp",
     "softmax2d",
+    "spatial_softmax",
     "sigmoid",
     "log_sigmoid",
     "verificar",

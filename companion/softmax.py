@@ -18,7 +18,7 @@ from companion._validacao import (
     real_positivo_finito,
 )
 
-__all__ = ["softmax", "log_softmax", "logsumexp", "softmax2d"]
+__all__ = ["softmax", "log_softmax", "logsumexp", "softmax2d", "spatial_softmax"]
 
 
 def softmax(x: ArrayLike, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
@@ -262,3 +262,55 @@ def softmax2d(x: ArrayLike) -> np.ndarray:
             f"recebido um array de {arr.ndim} dimensões, de formato {arr.shape}"
         )
     return _softmax(arr, arr.ndim - 3, 1.0).astype(dtype_saida, copy=False)
+
+
+def spatial_softmax(x: ArrayLike, temperature: float = 1.0) -> np.ndarray:
+    r"""Softmax espacial: cada mapa ``H × W`` normalizado sobre a grade, canal a canal.
+
+    **Não** é a :func:`softmax2d`: esta normaliza sobre os canais em cada pixel; a espacial
+    normaliza sobre os pixels em cada canal. É a operação usada para localizar pontos-chave
+    (o *spatial soft-argmax*): cada canal vira uma distribuição sobre as posições da imagem.
+
+    Parameters
+    ----------
+    x : array_like
+        Mapas de formato ``(..., H, W)`` (ao menos 2 dimensões).
+    temperature : float, opcional
+        Temperatura :math:`\tau > 0`, finita. Padrão: 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilidades com o formato de ``x``: cada mapa ``(H, W)`` soma 1.
+
+    Raises
+    ------
+    TypeError
+        Se ``x`` não contém números reais.
+    ValueError
+        Se ``x`` tem menos de 2 dimensões, ou se ``temperature`` não é finita e positiva.
+
+    Notes
+    -----
+    .. math::
+
+        y_{c,h,w} = \frac{e^{x_{c,h,w}/\tau}}{\sum_{h',w'} e^{x_{c,h',w'}/\tau}} .
+
+    Examples
+    --------
+    >>> mapa = np.zeros((1, 2, 2))
+    >>> print(spatial_softmax(mapa)[0])
+    [[0.25 0.25]
+     [0.25 0.25]]
+    """
+    arr, dtype_saida = como_array_real(x)
+    tau = real_positivo_finito(temperature, "temperature")
+    if arr.ndim < 2:
+        raise ValueError(
+            "x deve ter ao menos 2 dimensões (..., H, W); "
+            f"recebido um array de {arr.ndim} dimensões, de formato {arr.shape}"
+        )
+    # (..., H, W) -> (..., H·W): a grade vira um vetor, normalizado como um só eixo
+    achatado = arr.reshape(*arr.shape[:-2], -1)
+    probs = _softmax(achatado, achatado.ndim - 1, tau)
+    return probs.reshape(arr.shape).astype(dtype_saida, copy=False)

@@ -11,7 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from companion import log_softmax, logsumexp, sigmoid, softmax, softmax2d
+from companion import log_softmax, logsumexp, sigmoid, softmax, softmax2d, spatial_softmax
 from tests.strategies import TOL, arrays, arrays_e_eixo, arrays_e_eixos
 
 inf, nan = np.inf, np.nan
@@ -358,3 +358,34 @@ def test_numeros_numpy_sao_aceitos():
         softmax(np.array([1.0, 2.0]), axis=np.int64(0), temperature=np.float32(2.0)),
         softmax([1.0, 2.0], temperature=2.0),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# softmax espacial (a operação que costuma ser confundida com a Softmax2d)
+
+
+@given(arrays(min_dims=2, max_dims=4))
+def test_spatial_softmax_e_a_softmax_da_grade_achatada(x):
+    obtido = spatial_softmax(x)
+    achatado = torch.softmax(t(x).flatten(-2), dim=-1).reshape(x.shape).numpy()
+    assert obtido.dtype == x.dtype and obtido.shape == x.shape
+    assert_allclose(obtido, achatado, **TOL[x.dtype])
+
+
+@given(arrays(dtypes=(np.float64,), min_dims=3, max_dims=4, min_lado=2))
+def test_softmax2d_e_espacial_somam_em_eixos_diferentes(x):
+    # Softmax2d: os C canais de cada pixel somam 1; espacial: os H·W pixels de cada canal
+    assert_allclose(softmax2d(x).sum(axis=-3), 1.0, rtol=1e-12)
+    assert_allclose(spatial_softmax(x).sum(axis=(-2, -1)), 1.0, rtol=1e-12)
+
+
+def test_spatial_softmax_com_menos_de_duas_dimensoes():
+    with pytest.raises(
+        ValueError, match=r"x deve ter ao menos 2 dimensões \(\.\.\., H, W\); recebido"
+    ):
+        spatial_softmax([1.0, 2.0])
+
+
+def test_spatial_softmax_temperatura():
+    x = np.arange(6.0).reshape(1, 2, 3)
+    assert_allclose(spatial_softmax(x, temperature=2.0), spatial_softmax(x / 2.0), rtol=1e-15)

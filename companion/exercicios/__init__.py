@@ -22,7 +22,12 @@ from __future__ import annotations
 from typing import Any
 
 # importar os módulos dos capítulos registra os seus exercícios
-from companion.exercicios import cap01_softmax, cap02_sigmoide, cap03_log_softmax  # noqa: F401
+from companion.exercicios import (  # noqa: F401
+    cap01_softmax,
+    cap02_sigmoide,
+    cap03_log_softmax,
+    cap04_softmax2d,
+)
 from companion.exercicios._nucleo import (
     Resultado,
     Texto,
