@@ -5,6 +5,20 @@ exercícios que se corrigem sozinhos (:mod:`companion.exercicios`).
 """
 
 from companion.exercicios import dica, solucao, verificar
+from companion.gradientes import (
+    check_grad,
+    cross_entropy_backward,
+    log_softmax_backward,
+    sigmoid_backward,
+    softmax_backward,
+    softmax_jacobian,
+)
+from companion.perdas import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    nll_loss,
+)
 from companion.sigmoid import log_sigmoid, sigmoid
 from companion.softmax import log_softmax, logsumexp, softmax, softmax2d, spatial_softmax
 
@@ -16,6 +30,16 @@ __all__ = [
     "spatial_softmax",
     "sigmoid",
     "log_sigmoid",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy",
+    "softmax_backward",
+    "log_softmax_backward",
+    "sigmoid_backward",
+    "cross_entropy_backward",
+    "softmax_jacobian",
+    "check_grad",
     "verificar",
     "dica",
     "solucao",

@@ -58,3 +58,45 @@ def arrays_e_eixos(draw, **kwargs):
         return x, draw(st.integers(-x.ndim, x.ndim - 1))
     eixos = draw(st.lists(st.integers(0, x.ndim - 1), min_size=1, max_size=x.ndim, unique=True))
     return x, tuple(eixos)
+
+
+@st.composite
+def problemas_de_classificacao(draw, extremos=True):
+    """Logits (C,), (N, C) ou (N, C, d1[, d2]) em float64, e todas as opções da entropia cruzada:
+    alvos por índice (com alguns ignore_index) ou por probabilidade, pesos, redução, suavização."""
+    familia = draw(st.sampled_from(["C", "NC", "NCd"]))
+    C = draw(st.integers(1, 5))
+    if familia == "C":
+        formato = (C,)
+    elif familia == "NC":
+        formato = (draw(st.integers(1, 4)), C)
+    else:
+        extras = draw(st.lists(st.integers(1, 3), min_size=1, max_size=2))
+        formato = (draw(st.integers(1, 3)), C, *extras)
+    elementos = (
+        valores(np.float64, extremos=False)
+        if not extremos
+        else st.one_of(st.floats(-50, 50), st.floats(-1e4, 1e4))
+    )
+    x = draw(hnp.arrays(np.float64, formato, elements=elementos))
+    eixo = 0 if len(formato) == 1 else 1
+    formato_alvo = formato[:eixo] + formato[eixo + 1 :]
+    ignore_index = draw(st.sampled_from([-100, -1, C]))
+    if draw(st.booleans()):
+        alvo = draw(hnp.arrays(np.int64, formato_alvo, elements=st.integers(0, C - 1)))
+        if alvo.size and draw(st.booleans()):
+            ignorados = draw(hnp.arrays(bool, formato_alvo))
+            alvo = np.where(ignorados, ignore_index, alvo)
+    else:
+        brutos = draw(hnp.arrays(np.float64, formato, elements=st.floats(0.0, 1.0)))
+        soma = brutos.sum(axis=eixo, keepdims=True)
+        alvo = np.where(soma > 0, brutos / np.where(soma > 0, soma, 1), 1.0 / C)
+        ignore_index = -100  # com probabilidades, torch e companion recusam outro ignore_index
+    peso = draw(st.none() | hnp.arrays(np.float64, (C,), elements=st.floats(0.1, 3.0)))
+    opcoes = dict(
+        weight=peso,
+        ignore_index=ignore_index,
+        reduction=draw(st.sampled_from(["mean", "sum", "none"])),
+        label_smoothing=draw(st.sampled_from([0.0, 0.1, 0.5, 1.0])),
+    )
+    return x, alvo, opcoes

@@ -1,0 +1,468 @@
+"""Funções de perda: entropia cruzada, log-verossimilhança negativa e entropia cruzada binária.
+
+Semântica do PyTorch (``torch.nn.functional``), opção por opção: formatos ``(C,)``, ``(N, C)`` e
+``(N, C, d1, ..., dk)`` com as classes no eixo 1; alvos como índices de classe ou como
+probabilidades; pesos por classe; ``ignore_index``; suavização de rótulos (*label smoothing*);
+reduções ``"mean"``, ``"sum"`` e ``"none"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from companion._validacao import como_array_real, descrever
+from companion.sigmoid import log_sigmoid
+from companion.softmax import log_softmax
+
+__all__ = [
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy",
+]
+
+_REDUCOES = ("mean", "sum", "none")
+
+
+# ---------------------------------------------------------------------------------------------
+# Validação e preparação comuns (também usadas pelos gradientes em companion.gradientes)
+
+
+def validar_reducao(reduction: object) -> str:
+    if reduction not in _REDUCOES:
+        raise ValueError(f"reduction deve ser 'mean', 'sum' ou 'none'; recebido {reduction!r}")
+    return reduction  # type: ignore[return-value]
+
+
+def _eixo_das_classes(entrada: np.ndarray, nome: str) -> int:
+    if entrada.ndim == 0:
+        raise ValueError(
+            f"{nome} deve ter formato (C,), (N, C) ou (N, C, d1, ..., dk); recebido um escalar"
+        )
+    return 0 if entrada.ndim == 1 else 1
+
+
+def _pesos(weight: ArrayLike | None, n_classes: int, dtype: np.dtype) -> np.ndarray | None:
+    if weight is None:
+        return None
+    w, _ = como_array_real(weight, "weight")
+    if w.shape != (n_classes,):
+        raise ValueError(
+            f"weight deve ter um peso por classe, formato ({n_classes},); "
+            f"recebido formato {w.shape}"
+        )
+    return w.astype(dtype, copy=False)
+
+
+def _suavizacao(label_smoothing: object) -> float:
+    if isinstance(label_smoothing, bool) or not isinstance(
+        label_smoothing, (int, float, np.floating)
+    ):
+        raise TypeError(
+            f"label_smoothing deve ser um número entre 0 e 1; recebido {descrever(label_smoothing)}"
+        )
+    eps = float(label_smoothing)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"label_smoothing deve estar entre 0 e 1; recebido {eps!r}")
+    return eps
+
+
+@dataclass(frozen=True)
+class AlvoDeClasses:
+    """Alvos como índices de classe, já conferidos."""
+
+    indices: np.ndarray  # inteiros, formato da entrada sem o eixo das classes
+    validos: np.ndarray  # booleano: False onde o alvo é ignore_index
+    seguros: np.ndarray  # índices com os ignorados trocados por 0 (para indexar)
+
+
+def preparar_alvo(
+    entrada: np.ndarray, target: ArrayLike, eixo: int, ignore_index: int
+) -> AlvoDeClasses | np.ndarray:
+    """Confere ``target``: devolve :class:`AlvoDeClasses` ou o array de probabilidades."""
+    alvo = np.asarray(target)
+    n_classes = entrada.shape[eixo]
+    if alvo.dtype.kind == "f" and alvo.shape == entrada.shape:
+        if ignore_index != -100:
+            # como no torch: ignore_index não faz sentido com probabilidades
+            raise ValueError(
+                "ignore_index só vale para alvos com índices de classe; com probabilidades por "
+                f"classe deixe o padrão (-100); recebido {ignore_index!r}"
+            )
+        return alvo.astype(entrada.dtype, copy=False)  # probabilidades por classe
+    esperado = entrada.shape[:eixo] + entrada.shape[eixo + 1 :]
+    if alvo.dtype.kind not in "iu":
+        if alvo.dtype.kind == "f":
+            raise TypeError(
+                "target deve conter índices de classe inteiros (formato "
+                f"{esperado}) ou probabilidades float com o formato da entrada {entrada.shape}; "
+                f"recebido float com formato {alvo.shape}"
+            )
+        raise TypeError(
+            f"target deve conter índices de classe inteiros; recebido {descrever(target)}"
+        )
+    if alvo.shape != esperado:
+        raise ValueError(
+            f"target com índices de classe deve ter formato {esperado} (o da entrada "
+            f"{entrada.shape} sem o eixo das classes); recebido formato {alvo.shape}"
+        )
+    validos = alvo != ignore_index
+    fora = validos & ((alvo < 0) | (alvo >= n_classes))
+    if np.any(fora):
+        posicao = tuple(int(i) for i in np.argwhere(fora)[0])
+        valor = int(alvo[posicao])
+        onde = f"na posição {posicao}" if posicao else "(alvo escalar)"
+        raise ValueError(
+            f"target fora do intervalo {onde}: recebido {valor}; as classes válidas vão de 0 a "
+            f"{n_classes - 1} (ou ignore_index={ignore_index})"
+        )
+    seguros = np.where(validos, alvo, 0).astype(np.intp)
+    return AlvoDeClasses(alvo, validos, seguros)
+
+
+def escolher(mapa: np.ndarray, indices: np.ndarray, eixo: int) -> np.ndarray:
+    """``mapa[..., indices, ...]`` ao longo de ``eixo``: o valor da classe-alvo de cada posição."""
+    return np.take_along_axis(mapa, np.expand_dims(indices, eixo), axis=eixo).squeeze(eixo)
+
+
+def expandir_pesos(w: np.ndarray, ndim: int, eixo: int) -> np.ndarray:
+    """Os pesos por classe com o formato (1, C, 1, ..., 1) para o broadcast com a entrada."""
+    formato = [1] * ndim
+    formato[eixo] = w.size
+    return w.reshape(formato)
+
+
+def _reduzir(perdas: np.ndarray, reducao: str, divisor: float | np.ndarray) -> np.ndarray:
+    if reducao == "none":
+        return perdas
+    total = perdas.sum()
+    if reducao == "sum":
+        return total
+    # média ponderada; todos os alvos ignorados dá 0/0 = nan, como no torch
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / divisor
+
+
+# ---------------------------------------------------------------------------------------------
+# Perdas multiclasse
+
+
+def nll_loss(
+    log_probs: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Log-verossimilhança negativa, como ``torch.nn.functional.nll_loss``.
+
+    Parameters
+    ----------
+    log_probs : array_like
+        Log-probabilidades, formato ``(C,)``, ``(N, C)`` ou ``(N, C, d1, ..., dk)``.
+    target : array_like de int
+        Índice da classe certa de cada posição: formato ``()``, ``(N,)`` ou
+        ``(N, d1, ..., dk)``.
+    weight : array_like, opcional
+        Peso de cada classe, formato ``(C,)``.
+    ignore_index : int, opcional
+        Alvos com este valor não contam (nem no numerador nem no denominador). Padrão: -100.
+    reduction : {"mean", "sum", "none"}, opcional
+        ``"mean"`` divide pela soma dos pesos dos alvos não ignorados.
+
+    Returns
+    -------
+    numpy.ndarray
+        A perda (escalar, ou uma por posição com ``"none"``).
+
+    Raises
+    ------
+    TypeError
+        Se ``target`` não é inteiro ou ``log_probs`` não é numérico.
+    ValueError
+        Se um alvo está fora do intervalo, os formatos não combinam, ``weight`` não tem um peso
+        por classe ou ``reduction`` é desconhecida.
+
+    Notes
+    -----
+    .. math::
+
+        \ell_n = -w_{y_n}\, \log p_{n, y_n}, \qquad
+        \mathcal{L}_{\text{mean}} = \frac{\sum_n \ell_n}{\sum_{n : y_n \ne \text{ignore}} w_{y_n}} .
+
+    Examples
+    --------
+    >>> print(nll_loss(np.log([[0.7, 0.2, 0.1]]), np.array([0])))
+    0.35667494393873245
+    """
+    logp, dtype_saida = como_array_real(log_probs, "log_probs")
+    reducao = validar_reducao(reduction)
+    eixo = _eixo_das_classes(logp, "log_probs")
+    alvo = preparar_alvo(logp, target, eixo, ignore_index)
+    if not isinstance(alvo, AlvoDeClasses):
+        raise TypeError("target de nll_loss deve conter índices de classe inteiros")
+    w = _pesos(weight, logp.shape[eixo], logp.dtype)
+    peso_alvo = np.ones(alvo.indices.shape, logp.dtype) if w is None else w[alvo.seguros]
+    peso_alvo = np.where(alvo.validos, peso_alvo, 0).astype(logp.dtype)
+    perdas = -peso_alvo * escolher(logp, alvo.seguros, eixo)
+    perdas = np.where(alvo.validos, perdas, 0).astype(logp.dtype)
+    return np.asarray(_reduzir(perdas, reducao, peso_alvo.sum())).astype(dtype_saida)[()]
+
+
+def cross_entropy(
+    logits: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    r"""Entropia cruzada entre logits e alvos, como ``torch.nn.functional.cross_entropy``.
+
+    Parameters
+    ----------
+    logits : array_like
+        Logits (não probabilidades!), formato ``(C,)``, ``(N, C)`` ou ``(N, C, d1, ..., dk)``,
+        com as classes no eixo 1 (no eixo 0 para ``(C,)``).
+    target : array_like
+        Índices de classe (inteiros, formato da entrada sem o eixo das classes) ou
+        probabilidades por classe (float, o mesmo formato da entrada).
+    weight : array_like, opcional
+        Peso de cada classe, formato ``(C,)``.
+    ignore_index : int, opcional
+        Só para índices de classe: alvos com este valor não contam. Padrão: -100.
+    reduction : {"mean", "sum", "none"}, opcional
+        Com índices de classe, ``"mean"`` divide pela soma dos pesos dos alvos não ignorados;
+        com probabilidades, pelo número de posições.
+    label_smoothing : float, opcional
+        :math:`\varepsilon \in [0, 1]`: o alvo vira :math:`(1 - \varepsilon)\,y + \varepsilon / C`.
+
+    Returns
+    -------
+    numpy.ndarray
+        A perda (escalar, ou uma por posição com ``"none"``).
+
+    Raises
+    ------
+    TypeError
+        Se ``target`` não é inteiro nem float, ou se ``label_smoothing`` não é número.
+    ValueError
+        Se um alvo está fora do intervalo, os formatos não combinam, ``weight`` não tem um peso
+        por classe, ``label_smoothing`` está fora de [0, 1] ou ``reduction`` é desconhecida.
+
+    Notes
+    -----
+    É ``nll_loss(log_softmax(logits, axis=1), target)`` quando não há suavização:
+
+    .. math::
+
+        \ell_n = -\sum_c w_c\, q_{n,c} \log \operatorname{softmax}(x_n)_c,
+
+    com :math:`q_n` o alvo one-hot (ou as probabilidades dadas), suavizado por
+    :math:`\varepsilon`. Com índices de classe e pesos, a parte suavizada é
+    :math:`\frac{\varepsilon}{C}\sum_c w_c (-\log p_{n,c})`, e a média divide as duas partes
+    pela mesma soma dos pesos dos alvos, como no PyTorch.
+
+    Examples
+    --------
+    >>> logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
+    >>> print(round(float(cross_entropy(logits, np.array([0, 1]))), 6))
+    0.31854
+    """
+    x, dtype_saida = como_array_real(logits, "logits")
+    reducao = validar_reducao(reduction)
+    eps = _suavizacao(label_smoothing)
+    eixo = _eixo_das_classes(x, "logits")
+    n_classes = x.shape[eixo]
+    alvo = preparar_alvo(x, target, eixo, ignore_index)
+    w = _pesos(weight, n_classes, x.dtype)
+    logp = log_softmax(x, axis=eixo)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if isinstance(alvo, AlvoDeClasses):
+            resultado = _ce_indices(logp, alvo, w, eixo, eps, reducao)
+        else:
+            resultado = _ce_probabilidades(logp, alvo, w, eixo, eps, reducao)
+    return np.asarray(resultado).astype(dtype_saida)[()]
+
+
+def _ce_indices(logp, alvo: AlvoDeClasses, w, eixo, eps, reducao):
+    n_classes = logp.shape[eixo]
+    peso_alvo = np.ones(alvo.indices.shape, logp.dtype) if w is None else w[alvo.seguros]
+    peso_alvo = np.where(alvo.validos, peso_alvo, 0).astype(logp.dtype)
+    # -w_y log p_y, zero nos ignorados
+    nll = np.where(alvo.validos, -peso_alvo * escolher(logp, alvo.seguros, eixo), 0)
+    denominador = peso_alvo.sum()
+    perda = (1 - eps) * _reduzir(nll.astype(logp.dtype), reducao, denominador)
+    if eps > 0:
+        # parte suavizada: Σ_c w_c (-log p_c) / C, também zero nos ignorados
+        ponderado = logp if w is None else logp * expandir_pesos(w, logp.ndim, eixo)
+        suave = np.where(alvo.validos, -ponderado.sum(axis=eixo), 0).astype(logp.dtype)
+        perda = perda + _reduzir(suave, reducao, denominador) * (eps / n_classes)
+    return perda
+
+
+def _ce_probabilidades(logp, alvo, w, eixo, eps, reducao):
+    n_classes = logp.shape[eixo]
+    q = alvo * (1 - eps) + eps / n_classes if eps > 0 else alvo
+    termos = logp * q if w is None else logp * q * expandir_pesos(w, logp.ndim, eixo)
+    perdas = -termos.sum(axis=eixo)
+    # a média é pelo número de posições (N·d1·...·dk), não pelos pesos
+    return _reduzir(perdas, reducao, logp.size / n_classes if logp.size else np.nan)
+
+
+# ---------------------------------------------------------------------------------------------
+# Perdas binárias
+
+
+def _par_binario(entrada, target, weight, nome):
+    x, dtype_saida = como_array_real(entrada, nome)
+    y, _ = como_array_real(target, "target")
+    if y.shape != x.shape:
+        raise ValueError(
+            f"target deve ter o formato de {nome}, {x.shape}; recebido formato {y.shape}"
+        )
+    w = None
+    if weight is not None:
+        w, _ = como_array_real(weight, "weight")
+        try:
+            np.broadcast_shapes(w.shape, x.shape)
+        except ValueError as erro:
+            raise ValueError(
+                f"weight deve ter um formato compatível (broadcast) com {x.shape}; recebido "
+                f"formato {w.shape}"
+            ) from erro
+    return x, y.astype(x.dtype, copy=False), w, dtype_saida
+
+
+def binary_cross_entropy_with_logits(
+    logits: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    pos_weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Entropia cruzada binária a partir de logits, como
+    ``torch.nn.functional.binary_cross_entropy_with_logits``.
+
+    Parameters
+    ----------
+    logits : array_like
+        Um logit por posição (qualquer formato).
+    target : array_like
+        Alvos em [0, 1], com o formato de ``logits``.
+    weight : array_like, opcional
+        Pesos por posição, compatíveis (broadcast) com ``logits``.
+    pos_weight : array_like, opcional
+        Peso dos exemplos positivos, por classe (broadcast com o último eixo).
+    reduction : {"mean", "sum", "none"}, opcional
+        ``"mean"`` é a média sobre todas as posições.
+
+    Returns
+    -------
+    numpy.ndarray
+        A perda.
+
+    Raises
+    ------
+    TypeError
+        Se as entradas não são numéricas.
+    ValueError
+        Se os formatos não combinam ou ``reduction`` é desconhecida.
+
+    Notes
+    -----
+    Com :math:`r = 1 + (\text{pos\_weight} - 1)\,y`, estável para qualquer logit:
+
+    .. math::
+
+        \ell = w\,\bigl[(1 - y)\,x - r \log \sigma(x)\bigr] .
+
+    Examples
+    --------
+    >>> print(binary_cross_entropy_with_logits(np.array([1000.0]), np.array([0.0])))
+    1000.0
+    """
+    x, y, w, dtype_saida = _par_binario(logits, target, weight, "logits")
+    reducao = validar_reducao(reduction)
+    logsig = log_sigmoid(x)
+    if pos_weight is None:
+        perdas = (1 - y) * x - logsig
+    else:
+        pw, _ = como_array_real(pos_weight, "pos_weight")
+        r = 1 + (pw.astype(x.dtype) - 1) * y
+        perdas = (1 - y) * x - r * logsig
+    if w is not None:
+        perdas = perdas * w
+    with np.errstate(invalid="ignore"):
+        resultado = _reduzir(perdas, reducao, perdas.size if perdas.size else np.nan)
+    return np.asarray(resultado).astype(dtype_saida)[()]
+
+
+def binary_cross_entropy(
+    probs: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Entropia cruzada binária a partir de probabilidades, como
+    ``torch.nn.functional.binary_cross_entropy``.
+
+    Parameters
+    ----------
+    probs : array_like
+        Probabilidades em [0, 1] (qualquer formato).
+    target : array_like
+        Alvos em [0, 1], com o formato de ``probs``.
+    weight : array_like, opcional
+        Pesos por posição, compatíveis (broadcast) com ``probs``.
+    reduction : {"mean", "sum", "none"}, opcional
+        ``"mean"`` é a média sobre todas as posições.
+
+    Returns
+    -------
+    numpy.ndarray
+        A perda.
+
+    Raises
+    ------
+    TypeError
+        Se as entradas não são numéricas.
+    ValueError
+        Se ``probs`` sai de [0, 1], os formatos não combinam ou ``reduction`` é desconhecida.
+
+    Notes
+    -----
+    Como no PyTorch, cada logaritmo é limitado por baixo a -100, para que :math:`p = 0` ou
+    :math:`p = 1` deem uma perda grande, mas finita:
+
+    .. math::
+
+        \ell = -w\,\bigl[y \max(\log p, -100) + (1 - y) \max(\log(1 - p), -100)\bigr] .
+
+    Prefira :func:`binary_cross_entropy_with_logits`: a sigmoide seguida desta perda perde
+    precisão justamente nos exemplos mais errados.
+
+    Examples
+    --------
+    >>> print(binary_cross_entropy(np.array([0.0]), np.array([1.0])))
+    100.0
+    """
+    p, y, w, dtype_saida = _par_binario(probs, target, weight, "probs")
+    reducao = validar_reducao(reduction)
+    fora = ~((p >= 0) & (p <= 1))
+    if np.any(fora):
+        posicao = tuple(int(i) for i in np.argwhere(fora)[0])
+        raise ValueError(
+            f"probs deve estar em [0, 1]; recebido {float(p[posicao])!r} na posição {posicao}"
+        )
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p), -100)
+        log_1mp = np.maximum(np.log1p(-p), -100)
+    perdas = -(y * log_p + (1 - y) * log_1mp)
+    if w is not None:
+        perdas = perdas * w
+    resultado = _reduzir(perdas, reducao, perdas.size if perdas.size else np.nan)
+    return np.asarray(resultado).astype(dtype_saida)[()]
