@@ -27,6 +27,8 @@ from companion.exercicios import (  # noqa: F401
     cap02_sigmoide,
     cap03_log_softmax,
     cap04_softmax2d,
+    cap05_entropia_cruzada,
+    cap06_gradientes,
 )
 from companion.exercicios._nucleo import (
     Resultado,

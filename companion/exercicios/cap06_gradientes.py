@@ -1,0 +1,234 @@
+"""Exercícios do capítulo 6 (Gradientes): ``gradiente-softmax`` e ``gradiente-entropia-cruzada``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from companion.exercicios._nucleo import Caso, ErroConhecido, Exercicio, registrar
+
+# ---------------------------------------------------------------------------------------------
+# Soluções de referência
+
+
+def gradiente_softmax(y, g):
+    """∂L/∂x dada y = softmax(x) e g = ∂L/∂y, ao longo do último eixo: y ⊙ (g - ⟨g, y⟩)."""
+    y, g = np.asarray(y, dtype=float), np.asarray(g, dtype=float)
+    # ⟨g, y⟩ de cada linha, com keepdims para o broadcast
+    produto = (g * y).sum(axis=-1, keepdims=True)
+    return y * (g - produto)
+
+
+def gradiente_entropia_cruzada(logits, alvos):
+    """∂L/∂logits da entropia cruzada média, para logits (N, C) e alvos (N,): (p - y) / N."""
+    logits = np.asarray(logits, dtype=float)
+    N = logits.shape[0]
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)  # (N, C)
+    # p - one_hot(y): subtrai 1 na coluna da classe certa de cada linha
+    grad = p.copy()
+    grad[np.arange(N), alvos] -= 1.0
+    # a média sobre os N exemplos divide o gradiente por N
+    return grad / N
+
+
+# ---------------------------------------------------------------------------------------------
+# gradiente-softmax: erros plausíveis
+
+
+def _so_a_diagonal(y, g):
+    y, g = np.asarray(y), np.asarray(g)
+    return y * (1 - y) * g
+
+
+def _sem_o_termo_do_produto(y, g):
+    return np.asarray(y) * np.asarray(g)
+
+
+def _sem_multiplicar_por_y(y, g):
+    y, g = np.asarray(y), np.asarray(g)
+    return g - (g * y).sum(axis=-1, keepdims=True)
+
+
+def _soma_no_eixo_zero(y, g):
+    y, g = np.asarray(y), np.asarray(g)
+    return y * (g - (g * y).sum(axis=0, keepdims=True))
+
+
+def _soma_de_g_sem_y(y, g):
+    y, g = np.asarray(y), np.asarray(g)
+    return y * (g - g.sum(axis=-1, keepdims=True))
+
+
+ERROS_GRADIENTE_SOFTMAX = (
+    ErroConhecido(
+        "so-a-diagonal",
+        _so_a_diagonal,
+        "só a diagonal da jacobiana: ∂y_i/∂x_i = y_i(1 - y_i) está certo, mas falta o resto — "
+        "∂y_j/∂x_i = -y_j y_i para j ≠ i. Cada saída depende de todos os logits.",
+    ),
+    ErroConhecido(
+        "sem-termo-do-produto",
+        _sem_o_termo_do_produto,
+        "falta subtrair ⟨g, y⟩ = Σ_j g_j y_j: o gradiente é y ⊙ (g - ⟨g, y⟩), e não y ⊙ g.",
+    ),
+    ErroConhecido(
+        "sem-multiplicar-por-y",
+        _sem_multiplicar_por_y,
+        "falta multiplicar por y: o gradiente é y ⊙ (g - ⟨g, y⟩).",
+    ),
+    ErroConhecido(
+        "soma-de-g",
+        _soma_de_g_sem_y,
+        "o termo subtraído é o produto interno ⟨g, y⟩ = Σ_j g_j y_j, não a soma de g.",
+    ),
+    ErroConhecido(
+        "eixo-errado",
+        _soma_no_eixo_zero,
+        "eixo errado: ⟨g, y⟩ é somado ao longo do eixo da softmax (o último, axis=-1, com "
+        "keepdims=True).",
+    ),
+)
+
+
+def _casos_gradiente_softmax() -> list[Caso]:
+    rng = np.random.default_rng(66)
+
+    def par(logits, escala_g=1.0):
+        x = np.asarray(logits, dtype=float)
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        y = e / e.sum(axis=-1, keepdims=True)
+        return Caso((y, rng.normal(scale=escala_g, size=x.shape)))
+
+    return [
+        par([0.0, 0.0]),
+        par([-1.0, 2.0, 0.5, -0.5]),
+        par([[1.0, 2.0, 3.0], [0.0, -1.0, 4.0]]),
+        par(rng.normal(size=(2, 3, 4))),
+        par(rng.normal(scale=5.0, size=(4, 6)), escala_g=10.0),
+    ]
+
+
+GRADIENTE_SOFTMAX = registrar(
+    Exercicio(
+        id="gradiente-softmax",
+        titulo="O gradiente da softmax (produto vetor-jacobiana)",
+        parametros=("y", "g"),
+        referencia=gradiente_softmax,
+        casos=_casos_gradiente_softmax,
+        dicas=(
+            "Pela regra da cadeia, ∂L/∂x_i = Σ_j g_j ∂y_j/∂x_i, com a jacobiana da proposição "
+            "do capítulo: ∂y_j/∂x_i = y_j(δ_ij - y_i).",
+            "Abra a soma: Σ_j g_j y_j (δ_ij - y_i) = y_i g_i - y_i Σ_j g_j y_j.",
+            "`y * (g - (g * y).sum(axis=-1, keepdims=True))`.",
+        ),
+        erros_conhecidos=ERROS_GRADIENTE_SOFTMAX,
+        explicacao=(
+            "$J^\\top g = (\\operatorname{diag}(y) - y y^\\top) g = y \\odot (g - \\langle g, y "
+            "\\rangle)$: o produto vetor-jacobiana custa $O(K)$ por linha, sem montar a "
+            "jacobiana $K \\times K$."
+        ),
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# gradiente-entropia-cruzada: erros plausíveis
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _one_hot(alvos, C):
+    return np.eye(C)[alvos]
+
+
+def _sem_dividir_por_n(logits, alvos):
+    x = np.asarray(logits, dtype=float)
+    return _softmax(x) - _one_hot(alvos, x.shape[1])
+
+
+def _sinal_trocado(logits, alvos):
+    x = np.asarray(logits, dtype=float)
+    return (_one_hot(alvos, x.shape[1]) - _softmax(x)) / x.shape[0]
+
+
+def _esqueceu_a_softmax(logits, alvos):
+    x = np.asarray(logits, dtype=float)
+    return (x - _one_hot(alvos, x.shape[1])) / x.shape[0]
+
+
+def _so_o_termo_do_alvo(logits, alvos):
+    x = np.asarray(logits, dtype=float)
+    return -_one_hot(alvos, x.shape[1]) * (1 - _softmax(x)) / x.shape[0]
+
+
+def _exp_ingenua(logits, alvos):
+    x = np.asarray(logits, dtype=float)
+    e = np.exp(x)
+    return (e / e.sum(axis=1, keepdims=True) - _one_hot(alvos, x.shape[1])) / x.shape[0]
+
+
+ERROS_GRADIENTE_CE = (
+    ErroConhecido(
+        "sem-dividir-por-n",
+        _sem_dividir_por_n,
+        "falta o 1/N: a perda é a média sobre os N exemplos, e a derivada da média divide o "
+        "gradiente de cada exemplo por N.",
+    ),
+    ErroConhecido(
+        "sinal-trocado",
+        _sinal_trocado,
+        "sinal trocado: o gradiente é (p - y)/N. Aumentar o logit da classe certa diminui a "
+        "perda, então a derivada nessa coluna é negativa.",
+    ),
+    ErroConhecido(
+        "esqueceu-a-softmax",
+        _esqueceu_a_softmax,
+        "o gradiente é p - y com p = softmax(logits), não logits - y.",
+    ),
+    ErroConhecido(
+        "so-o-termo-do-alvo",
+        _so_o_termo_do_alvo,
+        "faltam as outras classes: todo logit recebe gradiente p_c (a massa que o modelo pôs "
+        "nele), e a classe certa recebe p_y - 1.",
+    ),
+    ErroConhecido(
+        "exp-ingenua",
+        _exp_ingenua,
+        "estouro (overflow): calcule p com a softmax estável (subtraia o máximo de cada linha).",
+    ),
+)
+
+
+def _casos_gradiente_ce() -> list[Caso]:
+    rng = np.random.default_rng(61)
+    return [
+        Caso((np.array([[0.0, 0.0]]), np.array([1]))),
+        Caso((np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]]), np.array([0, 1]))),
+        Caso((np.array([[1000.0, 0.0, -1000.0]]), np.array([2]))),
+        Caso((rng.normal(size=(5, 4)), rng.integers(0, 4, size=5))),
+        Caso((rng.normal(scale=10.0, size=(7, 3)), rng.integers(0, 3, size=7))),
+    ]
+
+
+GRADIENTE_CE = registrar(
+    Exercicio(
+        id="gradiente-entropia-cruzada",
+        titulo="O gradiente da entropia cruzada",
+        parametros=("logits", "alvos"),
+        referencia=gradiente_entropia_cruzada,
+        casos=_casos_gradiente_ce,
+        dicas=(
+            "Para um exemplo, ∂(-log p_y)/∂x = p - y, com y o vetor one-hot da classe certa.",
+            "A perda é a média sobre os N exemplos: cada linha do gradiente é dividida por N.",
+            "Calcule p com a softmax estável, subtraia 1 em p[np.arange(N), alvos] e divida "
+            "tudo por N.",
+        ),
+        erros_conhecidos=ERROS_GRADIENTE_CE,
+        explicacao=(
+            "A jacobiana da softmax e a derivada do log se cancelam: "
+            "$\\partial(-\\log p_y)/\\partial x = p - y$. A média divide por $N$."
+        ),
+    )
+)
