@@ -33,7 +33,7 @@ def test_respostas_corretas_entropia_cruzada(resposta):
         (lambda x, y: -np.log(softmax(x, axis=1)[np.arange(len(y)), y]).mean(), "log-da-softmax"),
         (
             lambda x, y: F.nll_loss(torch.as_tensor(x), torch.as_tensor(y)).item(),
-            "logits-como-probabilidades",
+            "nll-sem-log-softmax",
         ),
     ],
 )
