@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["Texto", "num", "pct", "vetor", "cientifico", "avisos_do_numpy"]
+__all__ = ["Texto", "num", "pct", "vetor", "cientifico", "cota", "avisos_do_numpy"]
 
 
 class Texto(str):
@@ -74,6 +74,28 @@ def cientifico(valor: float, casas: int = 1) -> str:
         return num(x, casas)
     mantissa, expoente = f"{x:.{casas}e}".split("e")
     return f"{num(float(mantissa), casas)} × 10{str(int(expoente)).translate(_SOBRESCRITO)}"
+
+
+def cota(valor: float) -> str:
+    """Uma cota superior, em potência de 10, para uma diferença da ordem do arredondamento.
+
+    Diferenças de arredondamento dependem do último bit de cada conta, que pode mudar com o
+    processador (o numpy escolhe instruções SIMD diferentes em máquinas diferentes). Impressa
+    como cota, a saída do notebook fica a mesma em toda máquina.
+
+    Examples
+    --------
+    >>> cota(2.2e-16)
+    '< 1e-15'
+    >>> cota(0.0)
+    '0'
+    """
+    x = abs(_real(valor, "valor"))
+    if x == 0:
+        return "0"
+    if not math.isfinite(x):
+        return num(x)
+    return f"< 1e{math.floor(math.log10(x)) + 1}"
 
 
 def pct(valor: float, casas: int = 1) -> str:

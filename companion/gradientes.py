@@ -310,8 +310,8 @@ class VerificacaoGradiente:
         if self.ok:
             return f"gradiente confere (maior erro relativo {self.erro_maximo:.1e})"
         return (
-            f"gradiente NÃO confere no índice {self.indice}: analítico {self.analitico!r}, "
-            f"numérico {self.numerico!r} (erro relativo {self.erro_maximo:.1e})"
+            f"gradiente NÃO confere no índice {self.indice}: analítico {self.analitico:.6g}, "
+            f"numérico {self.numerico:.6g} (erro relativo {self.erro_maximo:.1e})"
         )
 
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from companion.formatacao import avisos_do_numpy, cientifico, num, pct, vetor
+from companion.formatacao import avisos_do_numpy, cientifico, cota, num, pct, vetor
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,12 @@ def test_avisos_do_numpy_em_silencio(capsys):
     with avisos_do_numpy():
         np.exp(np.array([1.0]))
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    "valor, esperado",
+    [(2.2e-16, "< 1e-15"), (4.4e-16, "< 1e-15"), (1e-16, "< 1e-15"), (1.3e-29, "< 1e-28"),
+     (0.0, "0"), (-3e-17, "< 1e-16")],
+)
+def test_cota(valor, esperado):
+    assert cota(valor) == esperado
