@@ -32,7 +32,7 @@ livro: $(AMBIENTE)
 	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
 
 testes: $(AMBIENTE)
-	$(VENV)/bin/ruff check companion tests benchmarks scripts
+	$(VENV)/bin/ruff check companion tests benchmarks scripts book/_ext
 	$(PY) -m pytest --nbval --nbval-current-env -p no:cacheprovider
 
 executar: $(AMBIENTE)
@@ -42,7 +42,7 @@ benchmarks: $(AMBIENTE)
 	$(PY) benchmarks/bench_softmax.py
 
 lint: $(AMBIENTE)
-	$(VENV)/bin/ruff check companion tests benchmarks scripts
+	$(VENV)/bin/ruff check companion tests benchmarks scripts book/_ext
 
 limpar:
 	rm -rf _build

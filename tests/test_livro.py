@@ -86,3 +86,20 @@ def test_numeros_colados_no_capitulo_1(site):
 def test_citacoes_resolvidas(site):
     html = (site / "book" / "01_softmax.html").read_text(encoding="utf-8")
     assert "Bridle" in html and "referencias.html#id" in html
+
+
+def test_mathjax_servido_pelo_proprio_site(site):
+    # sem rede, o livro precisa do MathJax na própria construção
+    assert (site / "_static" / "mathjax" / "tex-mml-chtml.js").stat().st_size > 500_000
+    assert any((site / "_static" / "mathjax" / "output" / "chtml" / "fonts").rglob("*.woff"))
+    for capitulo in capitulos():
+        html = (site / "book" / f"{capitulo}.html").read_text(encoding="utf-8")
+        assert 'src="../_static/mathjax/tex-mml-chtml.js"' in html
+        assert "cdn.jsdelivr.net" not in html
+
+
+def test_demonstracoes_em_portugues(site):
+    html = (site / "book" / "01_softmax.html").read_text(encoding="utf-8")
+    assert "<em>Demonstração. </em>" in html
+    for capitulo in capitulos():
+        assert "Proof." not in (site / "book" / f"{capitulo}.html").read_text(encoding="utf-8")

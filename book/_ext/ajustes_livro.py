@@ -1,0 +1,71 @@
+"""Extensão do Sphinx com os ajustes do livro: MathJax local e rótulos em português.
+
+**MathJax sem rede.** O Sphinx carrega o MathJax de uma CDN por padrão; sem internet, as
+fórmulas ficam em TeX cru. Ao fim da construção HTML, copiamos o MathJax do pacote
+``django-static-mathjax`` (instalado por ``requirements.txt``) para ``_static/mathjax/``, e
+``mathjax_path`` aponta para ele. Só vão os componentes que a página usa: o combinado
+``tex-mml-chtml.js``, as extensões do TeX, as fontes da saída CHTML, o menu e a acessibilidade.
+
+**«Demonstração», não «Proof».** O ``sphinx-proof`` escreve «Proof. » no começo de toda
+demonstração, sem passar pela tradução; trocamos pelo termo em português, em itálico.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+COMPONENTES = ("tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "sre")
+
+
+def origem_do_mathjax() -> Path:
+    spec = importlib.util.find_spec("mathjax")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            "o pacote django-static-mathjax não está instalado: rode `make livro`, que instala "
+            "requirements.txt"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax" / "es5"
+
+
+def copiar_mathjax(app: Sphinx, excecao: Exception | None) -> None:
+    if excecao is not None or app.builder.format != "html":
+        return
+    origem = origem_do_mathjax()
+    destino = Path(app.outdir) / "_static" / "mathjax"
+    for componente in COMPONENTES:
+        de, para = origem / componente, destino / componente
+        if de.is_dir():
+            shutil.copytree(de, para, dirs_exist_ok=True)
+        else:
+            para.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(de, para)
+
+
+def demonstracao_em_portugues(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for caixa in doctree.findall(nodes.admonition):
+        # a caixa da demonstração tem as classes ["proof", "proof"]; as das proposições,
+        # ["proof", "proposition"] (e não começam com «Proof. »)
+        if caixa["classes"][:2] != ["proof", "proof"]:
+            continue
+        paragrafo = next(iter(caixa.findall(nodes.paragraph)), None)
+        if paragrafo is None or not paragrafo.children:
+            continue
+        primeiro = paragrafo.children[0]
+        if isinstance(primeiro, nodes.Text) and primeiro.astext().startswith("Proof. "):
+            resto = primeiro.astext()[len("Proof. ") :]
+            paragrafo.replace(primeiro, nodes.Text(resto))
+            paragrafo.insert(0, nodes.emphasis(text="Demonstração. "))
+
+
+def setup(app: Sphinx) -> dict[str, object]:
+    origem_do_mathjax()  # falha cedo, com uma mensagem clara, se o pacote faltar
+    # relativo a _static/ (ver a documentação de mathjax_path no Sphinx)
+    app.config.mathjax_path = "mathjax/tex-mml-chtml.js"
+    app.connect("build-finished", copiar_mathjax)
+    app.connect("doctree-resolved", demonstracao_em_portugues)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
