@@ -1,0 +1,350 @@
+"""Amostragem da cabeça de um modelo de linguagem: processadores de logits e decodificação.
+
+Os processadores seguem a semântica dos *logits processors* do Hugging Face transformers:
+recebem logits ``(V,)`` ou ``(B, V)`` e devolvem logits do mesmo formato, com ``-inf`` nos
+tokens removidos. A decodificação aplica-os na ordem do Hugging Face: temperatura, top-k,
+top-p, min-p.
+
+Empates: no top-k, todo token empatado com o k-ésimo maior logit fica; no top-p e no min-p,
+quando só parte de um grupo de empatados cabe, ficam os de menor índice (o Hugging Face deixa
+isso à ordem de ``torch.sort``); no guloso, vence o primeiro índice, como em ``argmax``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from companion._validacao import como_array_real, descrever, real_positivo_finito
+from companion.softmax import softmax
+
+__all__ = [
+    "temperature",
+    "top_k",
+    "top_p",
+    "min_p",
+    "repetition_penalty",
+    "greedy",
+    "sample",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Validação
+
+
+def _logits(logits: ArrayLike) -> tuple[np.ndarray, np.dtype, bool]:
+    """Logits como (B, V) e se a entrada era 1-D."""
+    x, dtype_saida = como_array_real(logits, "logits")
+    if x.ndim not in (1, 2) or x.shape[-1] == 0:
+        raise ValueError(
+            f"logits deve ter formato (V,) ou (B, V), com V >= 1; recebido formato {x.shape}"
+        )
+    return (x[None, :] if x.ndim == 1 else x), dtype_saida, x.ndim == 1
+
+
+def _devolver(x: np.ndarray, dtype_saida: np.dtype, era_1d: bool) -> np.ndarray:
+    saida = x.astype(dtype_saida, copy=False)
+    return saida[0] if era_1d else saida
+
+
+def _inteiro_positivo(valor: object, nome: str) -> int:
+    if isinstance(valor, bool) or not isinstance(valor, numbers.Integral) or valor < 1:
+        raise ValueError(f"{nome} deve ser um inteiro >= 1; recebido {descrever(valor)}")
+    return int(valor)
+
+
+def _probabilidade(valor: object, nome: str) -> float:
+    if isinstance(valor, bool) or not isinstance(valor, numbers.Real):
+        raise TypeError(f"{nome} deve ser um número em (0, 1]; recebido {descrever(valor)}")
+    p = float(valor)
+    if not 0.0 < p <= 1.0:
+        raise ValueError(f"{nome} deve estar em (0, 1]; recebido {p!r}")
+    return p
+
+
+def _sem_linhas_vazias(x: np.ndarray) -> None:
+    vazias = np.all(np.isneginf(x), axis=-1)
+    if np.any(vazias):
+        linha = int(np.argmax(vazias))
+        raise ValueError(
+            f"logits: a linha {linha} tem todos os valores -inf; não sobra token para escolher"
+        )
+
+
+def _ordem_decrescente(valores: np.ndarray) -> np.ndarray:
+    """Índices em ordem decrescente de valor, empates pelo menor índice (ordenação estável)."""
+    return np.argsort(-valores, axis=-1, kind="stable")
+
+
+# ---------------------------------------------------------------------------------------------
+# Processadores
+
+
+def temperature(logits: ArrayLike, t: float) -> np.ndarray:
+    """Divide os logits pela temperatura ``t > 0`` (``TemperatureLogitsWarper``).
+
+    Examples
+    --------
+    >>> print(temperature([2.0, 1.0], 0.5))
+    [4. 2.]
+    """
+    x, dtype_saida, era_1d = _logits(logits)
+    tau = real_positivo_finito(t, "t")
+    return _devolver(x / tau, dtype_saida, era_1d)
+
+
+def top_k(logits: ArrayLike, k: int, min_tokens_to_keep: int = 1) -> np.ndarray:
+    """Mantém os ``k`` maiores logits de cada linha, e todo token empatado com o k-ésimo
+    (``TopKLogitsWarper``); os demais viram ``-inf``.
+
+    Usa uma seleção parcial (``np.argpartition``), :math:`O(V)`, em vez de ordenar o
+    vocabulário inteiro; o limiar é o mesmo valor que a ordenação completa daria.
+
+    Examples
+    --------
+    >>> print(top_k([1.0, 3.0, 3.0, 2.0], 2))
+    [-inf   3.   3. -inf]
+    >>> print(top_k([1.0, 3.0, 2.0, 2.0], 2))   # o empate com o 2º maior fica
+    [-inf   3.   2.   2.]
+    """
+    x, dtype_saida, era_1d = _logits(logits)
+    kk = max(_inteiro_positivo(k, "k"), _inteiro_positivo(min_tokens_to_keep, "min_tokens_to_keep"))
+    posicao = x.shape[-1] - min(kk, x.shape[-1])
+    # o k-ésimo maior valor de cada linha: partição em O(V), sem ordenar
+    limiar = np.partition(x, posicao, axis=-1)[:, posicao : posicao + 1]
+    return _devolver(np.where(x < limiar, -np.inf, x), dtype_saida, era_1d)
+
+
+def _candidatos(probs: np.ndarray, massa: float, minimo: int) -> np.ndarray:
+    """Os índices (em ordem decrescente de probabilidade, empates pelo menor índice) de um
+    prefixo da ordenação que contém todos os tokens que o top-p pode manter.
+
+    Cresce k por seleção parcial até que os k mais prováveis somem ao menos ``massa`` e k >=
+    ``minimo``: os que ficam de fora não podem entrar. Como as somas prefixadas de um mesmo
+    prefixo ordenado são as mesmas contas, o resultado é idêntico ao da ordenação completa.
+    """
+    V = probs.size
+    k = min(V, max(64, minimo))
+    while True:
+        if k >= V:
+            return _ordem_decrescente(probs)
+        parte = np.argpartition(-probs, k - 1)[:k]
+        # a seleção separa por valor; empates que cruzam a fronteira são resolvidos abaixo
+        limiar = probs[parte].min()
+        parte = np.flatnonzero(probs >= limiar)
+        ordem = parte[_ordem_decrescente(probs[parte])]
+        # a mesma soma prefixada (sequencial) que decide quem fica: se os primeiros
+        # size - 1 já somam p, nem o último candidato nem ninguém depois dele fica
+        acumulada = np.cumsum(probs[ordem])
+        if ordem.size >= max(minimo, 2) and acumulada[-2] >= massa:
+            return ordem
+        k *= 4
+
+
+def top_p(logits: ArrayLike, p: float, min_tokens_to_keep: int = 1) -> np.ndarray:
+    r"""Amostragem por núcleo (*nucleus*): mantém o menor conjunto de tokens mais prováveis cuja
+    massa chega a ``p`` (``TopPLogitsWarper``).
+
+    Um token fica se a massa dos tokens à frente dele (mais prováveis; empates pelo menor
+    índice) é menor que ``p``. Quando a massa atinge ``p`` exatamente, nenhum token a mais
+    fica. Ao menos ``min_tokens_to_keep`` tokens ficam.
+
+    A decisão é tomada com as probabilidades em ``float64``, e sobre os candidatos de uma
+    seleção parcial que cresce até cobrir a massa ``p`` — sem ordenar o vocabulário inteiro,
+    e com exatamente o mesmo resultado.
+
+    Examples
+    --------
+    >>> print(top_p([0.0, 0.0, 0.0, 0.0], 0.5))   # massa 0,25 + 0,25 = 0,5: pára aí
+    [  0.   0. -inf -inf]
+    """
+    x, dtype_saida, era_1d = _logits(logits)
+    massa = _probabilidade(p, "p")
+    minimo = _inteiro_positivo(min_tokens_to_keep, "min_tokens_to_keep")
+    _sem_linhas_vazias(x)
+    probs = softmax(x.astype(np.float64), axis=-1)
+    ordens, quantos = [], []
+    for linha in probs:
+        ordem = _candidatos(linha, massa, minimo)
+        # massa estritamente à frente de cada candidato: soma prefixada exclusiva
+        a_frente = np.concatenate([[0.0], np.cumsum(linha[ordem])[:-1]])
+        ficam = max(int(np.sum(a_frente < massa)), min(minimo, linha.size))
+        ordens.append(ordem)
+        quantos.append(ficam)
+    saida = np.full_like(x, -np.inf)
+    for b, (ordem, ficam) in enumerate(zip(ordens, quantos, strict=True)):
+        manter = ordem[:ficam]
+        saida[b, manter] = x[b, manter]
+    return _devolver(saida, dtype_saida, era_1d)
+
+
+def min_p(logits: ArrayLike, p: float, min_tokens_to_keep: int = 1) -> np.ndarray:
+    r"""Remove os tokens com probabilidade menor que ``p`` vezes a do mais provável
+    (``MinPLogitsWarper``); ao menos ``min_tokens_to_keep`` (os mais prováveis) ficam.
+
+    Examples
+    --------
+    >>> print(min_p(np.log([0.5, 0.3, 0.15, 0.05]), 0.2))   # corte: 0,2 × 0,5 = 0,1
+    [-0.69314718 -1.2039728  -1.89711998        -inf]
+    """
+    x, dtype_saida, era_1d = _logits(logits)
+    fracao = _probabilidade(p, "p")
+    minimo = _inteiro_positivo(min_tokens_to_keep, "min_tokens_to_keep")
+    _sem_linhas_vazias(x)
+    probs = softmax(x.astype(np.float64), axis=-1)
+    remover = probs < fracao * probs.max(axis=-1, keepdims=True)
+    # o mais provável nunca é removido (probs >= p · max); os min_tokens_to_keep primeiros
+    # também não
+    if minimo > 1:
+        ordem = _ordem_decrescente(x)
+        for b in range(x.shape[0]):
+            remover[b, ordem[b, : min(minimo, x.shape[-1])]] = False
+    return _devolver(np.where(remover, -np.inf, x), dtype_saida, era_1d)
+
+
+def repetition_penalty(logits: ArrayLike, previous_ids: ArrayLike, penalty: float) -> np.ndarray:
+    """Penaliza os tokens já gerados (``RepetitionPenaltyLogitsProcessor``): logits positivos
+    são divididos por ``penalty``, negativos multiplicados, cada token uma vez só, por mais que
+    se repita.
+
+    Parameters
+    ----------
+    logits : array_like
+        ``(V,)`` ou ``(B, V)``.
+    previous_ids : array_like de int
+        Os tokens já gerados: ``(n,)`` para logits ``(V,)``, ``(B, n)`` para ``(B, V)``.
+    penalty : float
+        Maior que 0; 1 não muda nada, maior que 1 desencoraja repetir.
+
+    Examples
+    --------
+    >>> print(repetition_penalty([2.0, -2.0, 1.0], [0, 1, 0], 2.0))
+    [ 1. -4.  1.]
+    """
+    x, dtype_saida, era_1d = _logits(logits)
+    fator = real_positivo_finito(penalty, "penalty")
+    ids = np.asarray(previous_ids)
+    if ids.size and ids.dtype.kind not in "iu":
+        raise TypeError(
+            "previous_ids deve conter índices inteiros de tokens; recebido "
+            f"{descrever(previous_ids)}"
+        )
+    ids = ids.astype(np.intp).reshape(1, -1) if era_1d else ids.astype(np.intp)
+    if ids.ndim != 2 or ids.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"previous_ids deve ter uma linha por linha de logits ({x.shape[0]}); recebido "
+            f"formato {np.asarray(previous_ids).shape}"
+        )
+    fora = (ids < 0) | (ids >= x.shape[-1])
+    if np.any(fora):
+        valor = int(ids[tuple(np.argwhere(fora)[0])])
+        raise ValueError(
+            f"previous_ids fora do vocabulário: recebido {valor}; os tokens vão de 0 a "
+            f"{x.shape[-1] - 1}"
+        )
+    saida = x.copy()
+    for b in range(x.shape[0]):
+        unicos = np.unique(ids[b])  # cada token penalizado uma vez
+        valores = x[b, unicos]
+        saida[b, unicos] = np.where(valores < 0, valores * fator, valores / fator)
+    return _devolver(saida, dtype_saida, era_1d)
+
+
+# os parâmetros de sample() têm os nomes dos processadores; estes apelidos os mantêm à mão
+_temperatura, _top_k, _top_p, _min_p = temperature, top_k, top_p, min_p
+
+# ---------------------------------------------------------------------------------------------
+# Decodificação
+
+
+def greedy(logits: ArrayLike) -> np.ndarray:
+    """O token de maior logit de cada linha (o primeiro, em caso de empate).
+
+    Examples
+    --------
+    >>> print(greedy([1.0, 3.0, 3.0]))
+    1
+    """
+    x, _, era_1d = _logits(logits)
+    _sem_linhas_vazias(x)
+    escolhidos = np.argmax(x, axis=-1)
+    return escolhidos[0] if era_1d else escolhidos
+
+
+def sample(
+    logits: ArrayLike,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    min_p: float | None = None,
+    rng: np.random.Generator | None = None,
+    num_samples: int = 1,
+) -> np.ndarray:
+    """Sorteia tokens da distribuição filtrada, na ordem do Hugging Face: temperatura, top-k,
+    top-p, min-p, softmax.
+
+    Parameters
+    ----------
+    logits : array_like
+        ``(V,)`` ou ``(B, V)``.
+    temperature : float, opcional
+        Maior que 0. Padrão: 1 (sem efeito).
+    top_k, top_p, min_p : opcional
+        Os filtros; ``None`` desliga cada um.
+    rng : numpy.random.Generator, opcional
+        A fonte de aleatoriedade (use ``np.random.default_rng(semente)`` para reproduzir).
+        Padrão: um gerador novo, sem semente.
+    num_samples : int, opcional
+        Quantos sorteios independentes por linha (com reposição). Padrão: 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Índices de tokens: formato ``logits.shape[:-1]`` com ``num_samples=1``, ou
+        ``logits.shape[:-1] + (num_samples,)``.
+
+    Raises
+    ------
+    TypeError
+        Se ``rng`` não é um ``numpy.random.Generator`` ou um argumento não é numérico.
+    ValueError
+        Se um parâmetro está fora do intervalo ou uma linha de logits é toda ``-inf``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> print(sample([0.0, 10.0, 0.0], rng=rng, num_samples=5))
+    [1 1 1 1 1]
+    """
+    x, _, era_1d = _logits(logits)
+    if rng is None:
+        rng = np.random.default_rng()
+    elif not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            "rng deve ser um numpy.random.Generator (por exemplo, np.random.default_rng(0)); "
+            f"recebido {descrever(rng)}"
+        )
+    n = _inteiro_positivo(num_samples, "num_samples")
+    _sem_linhas_vazias(x)
+    filtrados = _temperatura(x, temperature)
+    if top_k is not None:
+        filtrados = _top_k(filtrados, top_k)
+    if top_p is not None:
+        filtrados = _top_p(filtrados, top_p)
+    if min_p is not None:
+        filtrados = _min_p(filtrados, min_p)
+    probs = softmax(filtrados.astype(np.float64), axis=-1)  # (B, V)
+    # inversão da distribuição acumulada: u ~ U[0, 1), token = primeiro com F(token) > u
+    acumulada = np.cumsum(probs, axis=-1)
+    u = rng.random((x.shape[0], n)) * acumulada[:, -1:]
+    tokens = np.stack(
+        [np.searchsorted(acumulada[b], u[b], side="right") for b in range(x.shape[0])]
+    )
+    tokens = np.minimum(tokens, x.shape[-1] - 1)
+    if n == 1:
+        tokens = tokens[:, 0]
+    return tokens[0] if era_1d else tokens
