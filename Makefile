@@ -40,6 +40,7 @@ executar: $(AMBIENTE)
 
 benchmarks: $(AMBIENTE)
 	$(PY) benchmarks/bench_softmax.py
+	$(PY) benchmarks/bench_familia.py
 
 lint: $(AMBIENTE)
 	$(VENV)/bin/ruff check companion tests benchmarks scripts book/_ext

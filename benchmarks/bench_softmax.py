@@ -13,10 +13,8 @@ de carga da máquina atinja todas igualmente.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import scipy.special
@@ -24,20 +22,11 @@ import torch
 
 import companion
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _medicao import medianas  # noqa: E402
+
 FORMATO = (256, 50257)
 METAS = {"scipy": 0.85, "torch (1 thread)": 1.10}
-
-
-def medir(funcoes: dict[str, Callable[[], object]], repeticoes: int) -> dict[str, float]:
-    tempos: dict[str, list[float]] = {nome: [] for nome in funcoes}
-    for f in funcoes.values():  # aquecimento
-        f()
-    for _ in range(repeticoes):
-        for nome, f in funcoes.items():
-            inicio = time.perf_counter()
-            f()
-            tempos[nome].append(time.perf_counter() - inicio)
-    return {nome: statistics.median(t) for nome, t in tempos.items()}
 
 
 def main() -> int:
@@ -55,7 +44,7 @@ def main() -> int:
     np.testing.assert_allclose(companion.softmax(x), ref, rtol=1e-5, atol=1e-12)
     np.testing.assert_allclose(scipy.special.softmax(x, axis=-1), ref, rtol=1e-5, atol=1e-12)
 
-    medianas = medir(
+    tempos = medianas(
         {
             "companion": lambda: companion.softmax(x),
             "scipy": lambda: scipy.special.softmax(x, axis=-1),
@@ -70,8 +59,8 @@ def main() -> int:
     )
     print(f"{'implementação':<20}{'mediana (ms)':>14}{'companion / esta':>20}{'meta':>8}")
     ok = True
-    for nome, tempo in medianas.items():
-        razao = medianas["companion"] / tempo
+    for nome, tempo in tempos.items():
+        razao = tempos["companion"] / tempo
         meta = METAS.get(nome)
         marca = ""
         if meta is not None:

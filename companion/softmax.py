@@ -141,10 +141,29 @@ def log_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
         x_max = np.max(trabalho, axis=eixo, keepdims=True, initial=-np.inf)
         shifted = np.subtract(trabalho, x_max)
         # log Σ_j e^{x_j - m}: o termo do máximo vale 1, então o log é >= 0 e finito
-        lse = np.log(np.sum(np.exp(shifted), axis=eixo, keepdims=True))
+        if eixo == trabalho.ndim - 1 and shifted.size:
+            lse = _log_soma_exp_por_linhas(shifted)
+        else:
+            lse = np.log(np.sum(np.exp(shifted), axis=eixo, keepdims=True))
         shifted -= lse
         # em float16, um valor abaixo de -65504 vira -inf na conversão, como no torch
         return shifted.reshape(arr.shape).astype(dtype_saida, copy=False)
+
+
+def _log_soma_exp_por_linhas(shifted: np.ndarray, linhas: int = 8) -> np.ndarray:
+    """``log Σ e^{shifted}`` ao longo do último eixo, de ``linhas`` em ``linhas`` linhas.
+
+    A exponencial de cada bloco de linhas vai para um buffer pequeno e reutilizado, em vez de
+    um array temporário do tamanho da entrada: mesmas contas, menos memória e menos tempo.
+    """
+    planas = shifted.reshape(-1, shifted.shape[-1])  # (linhas, K), uma vista
+    somas = np.empty((planas.shape[0], 1), dtype=planas.dtype)
+    buffer = np.empty((min(linhas, planas.shape[0]), planas.shape[1]), dtype=planas.dtype)
+    for i in range(0, planas.shape[0], linhas):
+        bloco = buffer[: min(linhas, planas.shape[0] - i)]
+        np.exp(planas[i : i + linhas], out=bloco)
+        np.sum(bloco, axis=-1, keepdims=True, out=somas[i : i + linhas])
+    return np.log(somas).reshape(*shifted.shape[:-1], 1)
 
 
 def logsumexp(

@@ -1,0 +1,154 @@
+"""A família inteira, lado a lado: companion x scipy.special x torch, numa só execução.
+
+Uso: ``make benchmarks`` (ou ``python benchmarks/bench_familia.py [--repeticoes N]``).
+
+Para logits do tamanho de um modelo de linguagem — ``(256, 50257)`` ``float32``, o vocabulário do
+GPT-2 —, imprime a mediana de cada implementação, a razão ``companion / esta`` e o tempo como
+múltiplo de uma **cópia** do mesmo array: o piso físico desta máquina (toda a família precisa ao
+menos ler a entrada e escrever a saída). Mede também top-k e top-p contra a abordagem que ordena
+o vocabulário inteiro, em ``(64, 50257)``, conferindo que os tokens mantidos são os mesmos.
+
+Metas (issue 6): softmax, log_softmax e logsumexp ≤ 0,85× scipy; cross_entropy ≤ 1,5× torch com
+uma thread. Sai com código 1 se alguma não for cumprida.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import scipy.special
+import torch
+import torch.nn.functional as F
+
+import companion
+from companion.sampling import top_k, top_p
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _medicao import medianas  # noqa: E402
+
+FORMATO = (256, 50257)
+
+
+def top_k_ordenando(x: np.ndarray, k: int) -> np.ndarray:
+    """Top-k pela ordenação completa de cada linha."""
+    kesimo = np.sort(x, axis=-1)[:, -k][:, None]
+    return np.where(x < kesimo, -np.inf, x)
+
+
+def top_p_ordenando(x: np.ndarray, p: float) -> np.ndarray:
+    """Top-p pela ordenação completa: ordena, acumula, devolve à ordem original."""
+    probs = companion.softmax(x.astype(np.float64), axis=-1)
+    ordem = np.argsort(-probs, axis=-1, kind="stable")
+    ordenadas = np.take_along_axis(probs, ordem, axis=-1)
+    a_frente = np.cumsum(ordenadas, axis=-1) - ordenadas
+    fica_ordenado = a_frente < p
+    fica_ordenado[:, 0] = True
+    fica = np.zeros_like(fica_ordenado)
+    np.put_along_axis(fica, ordem, fica_ordenado, axis=-1)
+    return np.where(fica, x, -np.inf)
+
+
+def tabela(titulo: str, tempos: dict[str, float], piso: float, metas: dict[str, float]) -> bool:
+    print(f"\n{titulo}")
+    print(
+        f"  {'implementação':<26}{'mediana (ms)':>13}{'× cópia':>10}{'companion/esta':>16}{'meta':>12}"
+    )
+    ok = True
+    for nome, tempo in tempos.items():
+        razao = tempos["companion"] / tempo
+        meta = metas.get(nome)
+        marca = ""
+        if meta is not None:
+            cumpre = razao <= meta
+            ok &= cumpre
+            marca = f"≤ {meta:.2f} {'✓' if cumpre else '✗'}"
+        print(f"  {nome:<26}{tempo * 1e3:>13.2f}{tempo / piso:>10.1f}{razao:>16.3f}{marca:>12}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeticoes", type=int, default=15)
+    args = parser.parse_args()
+    r = args.repeticoes
+
+    threads_padrao = torch.get_num_threads()
+    rng = np.random.default_rng(0)
+    x = rng.normal(scale=3.0, size=FORMATO).astype(np.float32)
+    alvos = rng.integers(0, FORMATO[1], size=FORMATO[0])
+    xt, yt = torch.from_numpy(x), torch.from_numpy(alvos)
+
+    def com_threads(n, f):
+        def chamada():
+            torch.set_num_threads(n)
+            try:
+                return f()
+            finally:
+                torch.set_num_threads(threads_padrao)
+
+        return chamada
+
+    piso = medianas({"cópia": lambda: x.copy()}, r)["cópia"]
+    print(
+        f"logits {FORMATO} float32 ({x.nbytes / 2**20:.0f} MiB); mediana de {r} repetições "
+        f"intercaladas; cópia do array (o piso de banda): {piso * 1e3:.2f} ms"
+    )
+
+    casos = {
+        "softmax": (
+            lambda: companion.softmax(x),
+            lambda: scipy.special.softmax(x, axis=-1),
+            lambda: torch.softmax(xt, dim=-1),
+        ),
+        "log_softmax": (
+            lambda: companion.log_softmax(x),
+            lambda: scipy.special.log_softmax(x, axis=-1),
+            lambda: torch.log_softmax(xt, dim=-1),
+        ),
+        "logsumexp": (
+            lambda: companion.logsumexp(x),
+            lambda: scipy.special.logsumexp(x, axis=-1),
+            lambda: torch.logsumexp(xt, dim=-1),
+        ),
+        "cross_entropy": (
+            lambda: companion.cross_entropy(x, alvos),
+            None,  # o scipy não tem entropia cruzada
+            lambda: F.cross_entropy(xt, yt),
+        ),
+    }
+    ok = True
+    for nome, (nosso, do_scipy, do_torch) in casos.items():
+        funcoes = {"companion": nosso}
+        if do_scipy is not None:
+            funcoes["scipy.special"] = do_scipy
+        funcoes["torch (1 thread)"] = com_threads(1, do_torch)
+        funcoes[f"torch ({threads_padrao} threads)"] = do_torch
+        metas = {"scipy.special": 0.85} if do_scipy is not None else {"torch (1 thread)": 1.5}
+        ok &= tabela(nome, medianas(funcoes, r), piso, metas)
+
+    # top-k e top-p contra a ordenação completa, em (64, 50257)
+    x64 = x[:64]
+    assert np.array_equal(top_k(x64, 50), top_k_ordenando(x64, 50))
+    assert np.array_equal(top_p(x64, 0.9), top_p_ordenando(x64, 0.9))
+    print(
+        "\ntop-k (k = 50) e top-p (p = 0,9) em (64, 50257): os mesmos tokens que a ordenação "
+        "completa (conferido)"
+    )
+    piso64 = medianas({"cópia": lambda: x64.copy()}, r)["cópia"]
+    for nome, rapido, ordenando in [
+        ("top-k", lambda: top_k(x64, 50), lambda: top_k_ordenando(x64, 50)),
+        ("top-p", lambda: top_p(x64, 0.9), lambda: top_p_ordenando(x64, 0.9)),
+    ]:
+        tempos = medianas({"companion": rapido, "ordenação completa": ordenando}, r)
+        tabela(f"{nome} (meta da issue 5: ≥ 10× mais rápido que a ordenação)", tempos, piso64, {})
+        print(f"  aceleração: {tempos['ordenação completa'] / tempos['companion']:.1f}×")
+
+    print("\nmetas da issue 6 cumpridas" if ok else "\nMETA NÃO CUMPRIDA")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
