@@ -53,9 +53,8 @@ def top_p_ordenando(x: np.ndarray, p: float) -> np.ndarray:
 
 def tabela(titulo: str, tempos: dict[str, float], piso: float, metas: dict[str, float]) -> bool:
     print(f"\n{titulo}")
-    print(
-        f"  {'implementação':<26}{'mediana (ms)':>13}{'× cópia':>10}{'companion/esta':>16}{'meta':>12}"
-    )
+    cabecalho = f"{'mediana (ms)':>13}{'× cópia':>10}{'companion/esta':>16}{'meta':>12}"
+    print(f"  {'implementação':<26}{cabecalho}")
     ok = True
     for nome, tempo in tempos.items():
         razao = tempos["companion"] / tempo
