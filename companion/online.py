@@ -193,8 +193,10 @@ def blockwise_softmax(x: ArrayLike, block_size: int, axis: int = -1) -> np.ndarr
         Se ``block_size`` não é um inteiro positivo.
     """
     arr, dtype_saida = como_array_real(x)
-    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or (
-        block_size < 1
+    if (
+        isinstance(block_size, bool)
+        or not isinstance(block_size, (int, np.integer))
+        or (block_size < 1)
     ):
         raise ValueError(f"block_size deve ser um inteiro positivo; recebido {block_size!r}")
     linhas = np.moveaxis(arr.astype(np.float64), axis, -1)
@@ -211,9 +213,7 @@ def blockwise_softmax(x: ArrayLike, block_size: int, axis: int = -1) -> np.ndarr
     return np.moveaxis(y, -1, axis).astype(dtype_saida, copy=False)
 
 
-def blockwise_attention(
-    q: ArrayLike, k: ArrayLike, v: ArrayLike, block_size: int
-) -> np.ndarray:
+def blockwise_attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, block_size: int) -> np.ndarray:
     r"""Atenção :math:`\operatorname{softmax}(QK^\top/\sqrt{d})\,V` calculada por blocos de
     chaves, sem montar a matriz de escores inteira (a regra do FlashAttention).
 
@@ -252,15 +252,21 @@ def blockwise_attention(
     Q, _ = como_array_real(q, "q")
     K, _ = como_array_real(k, "k")
     V, _ = como_array_real(v, "v")
-    if Q.ndim != 2 or K.ndim != 2 or V.ndim != 2 or Q.shape[1] != K.shape[1] or (
-        K.shape[0] != V.shape[0]
+    if (
+        Q.ndim != 2
+        or K.ndim != 2
+        or V.ndim != 2
+        or Q.shape[1] != K.shape[1]
+        or (K.shape[0] != V.shape[0])
     ):
         raise ValueError(
             "q, k e v devem ter formatos (T_q, d), (T_k, d) e (T_k, d_v); recebidos "
             f"{Q.shape}, {K.shape} e {V.shape}"
         )
-    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or (
-        block_size < 1
+    if (
+        isinstance(block_size, bool)
+        or not isinstance(block_size, (int, np.integer))
+        or (block_size < 1)
     ):
         raise ValueError(f"block_size deve ser um inteiro positivo; recebido {block_size!r}")
     escala = 1.0 / np.sqrt(Q.shape[1])

@@ -17,6 +17,7 @@ Tudo é determinístico: os casos são fixos ou vêm de um gerador com semente.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import html
 import inspect
@@ -188,8 +189,12 @@ class _Saida:
 
 
 def _copiar(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    # a função do estudante pode alterar a entrada no lugar (x -= ...): cada chamada recebe cópias
-    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    # a função do estudante pode alterar a entrada no lugar (x -= ...): cada chamada recebe
+    # cópias; objetos com __copy__ (como um iterável de uma só passada) recebem um novo
+    return tuple(
+        a.copy() if isinstance(a, np.ndarray) else copy.copy(a) if hasattr(a, "__copy__") else a
+        for a in args
+    )
 
 
 def _executar(funcao: Callable[..., Any], caso: Caso) -> _Saida:
