@@ -21,6 +21,7 @@ from companion.perdas import (
     _pesos,
     _suavizacao,
     expandir_pesos,
+    pesos_dos_alvos,
     preparar_alvo,
     validar_reducao,
 )
@@ -219,8 +220,7 @@ def cross_entropy_backward(
         one_hot = np.moveaxis(np.eye(n_classes, dtype=x.dtype)[alvo.seguros], -1, eixo)
         q = (1 - eps) * one_hot + eps / n_classes
         validos = np.expand_dims(alvo.validos, eixo)
-        peso_alvo = np.ones(alvo.indices.shape, x.dtype) if w is None else w[alvo.seguros]
-        divisor = np.where(alvo.validos, peso_alvo, 0).sum()
+        divisor = pesos_dos_alvos(alvo, w, x.dtype).sum()
     else:
         eps_q = alvo * (1 - eps) + eps / n_classes if eps > 0 else alvo
         q = eps_q

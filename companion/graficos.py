@@ -35,6 +35,31 @@ def estilo() -> None:
             "figure.constrained_layout.use": True,
         }
     )
+    _figura_como_texto()
+
+
+def _figura_como_texto() -> None:
+    """Num notebook, o texto alternativo de uma figura vira «(figura)».
+
+    O backend inline guarda, ao lado do PNG, um texto como ``<Figure size 880x396 with 2 Axes>``
+    (o nbval compara esse texto, então ele não pode simplesmente sumir); trocamo-lo por um
+    texto estável, sem tamanhos em pixels.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # fora do IPython não há o que ajustar
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    # o backend inline só se ativa na primeira figura, e ao ativar-se apaga os formatadores de
+    # Figure; ativá-lo agora faz o nosso valer desde a primeira figura
+    plt.switch_backend(mpl.rcParams["backend"])
+    formatador = shell.display_formatter.formatters["text/plain"]
+    formatador.for_type(Figure, lambda figura, p, ciclo: p.text("(figura)"))
 
 
 def barras(

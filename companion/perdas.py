@@ -123,6 +123,12 @@ def preparar_alvo(
     return AlvoDeClasses(alvo, validos, seguros)
 
 
+def pesos_dos_alvos(alvo: AlvoDeClasses, w: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
+    """O peso da classe-alvo de cada posição (1 sem pesos), e 0 nas posições ignoradas."""
+    peso = np.ones(alvo.indices.shape, dtype) if w is None else w[alvo.seguros]
+    return np.where(alvo.validos, peso, 0).astype(dtype)
+
+
 def escolher(mapa: np.ndarray, indices: np.ndarray, eixo: int) -> np.ndarray:
     """``mapa[..., indices, ...]`` ao longo de ``eixo``: o valor da classe-alvo de cada posição."""
     return np.take_along_axis(mapa, np.expand_dims(indices, eixo), axis=eixo).squeeze(eixo)
@@ -205,8 +211,7 @@ def nll_loss(
     if not isinstance(alvo, AlvoDeClasses):
         raise TypeError("target de nll_loss deve conter índices de classe inteiros")
     w = _pesos(weight, logp.shape[eixo], logp.dtype)
-    peso_alvo = np.ones(alvo.indices.shape, logp.dtype) if w is None else w[alvo.seguros]
-    peso_alvo = np.where(alvo.validos, peso_alvo, 0).astype(logp.dtype)
+    peso_alvo = pesos_dos_alvos(alvo, w, logp.dtype)
     perdas = -peso_alvo * escolher(logp, alvo.seguros, eixo)
     perdas = np.where(alvo.validos, perdas, 0).astype(logp.dtype)
     return np.asarray(_reduzir(perdas, reducao, peso_alvo.sum())).astype(dtype_saida)[()]
@@ -290,8 +295,7 @@ def cross_entropy(
 
 def _ce_indices(logp, alvo: AlvoDeClasses, w, eixo, eps, reducao):
     n_classes = logp.shape[eixo]
-    peso_alvo = np.ones(alvo.indices.shape, logp.dtype) if w is None else w[alvo.seguros]
-    peso_alvo = np.where(alvo.validos, peso_alvo, 0).astype(logp.dtype)
+    peso_alvo = pesos_dos_alvos(alvo, w, logp.dtype)
     # -w_y log p_y, zero nos ignorados
     nll = np.where(alvo.validos, -peso_alvo * escolher(logp, alvo.seguros, eixo), 0)
     denominador = peso_alvo.sum()
