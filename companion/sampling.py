@@ -100,8 +100,9 @@ def top_k(logits: ArrayLike, k: int, min_tokens_to_keep: int = 1) -> np.ndarray:
     """Mantém os ``k`` maiores logits de cada linha, e todo token empatado com o k-ésimo
     (``TopKLogitsWarper``); os demais viram ``-inf``.
 
-    Usa uma seleção parcial (``np.argpartition``), :math:`O(V)`, em vez de ordenar o
-    vocabulário inteiro; o limiar é o mesmo valor que a ordenação completa daria.
+    Não ordena o vocabulário: os máximos de blocos da linha dão uma cota inferior para o
+    k-ésimo maior, e só os poucos elementos acima dela passam por uma partição — :math:`O(V)`,
+    com exatamente os tokens que a ordenação completa manteria.
 
     Examples
     --------
@@ -112,10 +113,36 @@ def top_k(logits: ArrayLike, k: int, min_tokens_to_keep: int = 1) -> np.ndarray:
     """
     x, dtype_saida, era_1d = _logits(logits)
     kk = max(_inteiro_positivo(k, "k"), _inteiro_positivo(min_tokens_to_keep, "min_tokens_to_keep"))
-    posicao = x.shape[-1] - min(kk, x.shape[-1])
-    # o k-ésimo maior valor de cada linha: partição em O(V), sem ordenar
-    limiar = np.partition(x, posicao, axis=-1)[:, posicao : posicao + 1]
-    return _devolver(np.where(x < limiar, -np.inf, x), dtype_saida, era_1d)
+    return _devolver(_top_k_mantidos(x, min(kk, x.shape[-1])), dtype_saida, era_1d)
+
+
+def _top_k_mantidos(x: np.ndarray, k: int, bloco: int = 128) -> np.ndarray:
+    """``x`` (B, V) com ``-inf`` fora dos k maiores de cada linha (e dos empatados com o k-ésimo).
+
+    Os máximos de blocos de ``bloco`` elementos dão uma cota inferior: o k-ésimo maior máximo de
+    bloco é <= o k-ésimo maior elemento (os k blocos de maiores máximos têm, cada um, um elemento
+    pelo menos desse tamanho). Só os elementos acima da cota — poucos, quando k é pequeno diante
+    de V — passam por uma partição, e só os mantidos são escritos numa saída cheia de ``-inf``.
+    O resultado é exatamente o da ordenação completa.
+    """
+    B, V = x.shape
+    n_blocos = V // bloco
+    if n_blocos < 4 * k:  # k grande diante de V: a partição direta é o caminho curto
+        kesimo = np.partition(x, V - k, axis=-1)[:, V - k : V - k + 1]
+        return np.where(x < kesimo, -np.inf, x)
+    maximos = x[:, : n_blocos * bloco].reshape(B, n_blocos, bloco).max(axis=-1)  # (B, n_blocos)
+    if V % bloco:
+        resto = x[:, n_blocos * bloco :].max(axis=-1, keepdims=True)
+        maximos = np.concatenate([maximos, resto], axis=1)
+    cota = np.partition(maximos, maximos.shape[1] - k, axis=-1)[:, maximos.shape[1] - k]
+    saida = np.full_like(x, -np.inf)
+    for b in range(B):
+        indices = np.flatnonzero(x[b] >= cota[b])  # os candidatos: ao menos k
+        valores = x[b, indices]
+        kesimo = np.partition(valores, valores.size - k)[valores.size - k]
+        mantidos = indices[valores >= kesimo]
+        saida[b, mantidos] = x[b, mantidos]
+    return saida
 
 
 def _candidatos(probs: np.ndarray, massa: float, minimo: int) -> np.ndarray:
