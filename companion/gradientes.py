@@ -295,7 +295,7 @@ def softmax_jacobian(x: ArrayLike, axis: int = -1) -> np.ndarray:
 
 @dataclass(frozen=True)
 class VerificacaoGradiente:
-    """Resultado de :func:`check_grad`: verdadeiro quando o gradiente confere."""
+    """Resultado de :func:`companion.check_grad`: verdadeiro quando o gradiente confere."""
 
     ok: bool
     erro_maximo: float

@@ -53,9 +53,12 @@ def capitulos() -> list[str]:
 
 def test_paginas_existem_em_portugues(site):
     assert "url=book/intro.html" in (site / "index.html").read_text(encoding="utf-8")
-    for pagina in ["book/intro.html", "book/referencias.html"] + [
-        f"book/{c}.html" for c in capitulos()
-    ]:
+    for pagina in [
+        "book/intro.html",
+        "book/referencias.html",
+        "book/glossario.html",
+        "book/api.html",
+    ] + [f"book/{c}.html" for c in capitulos()]:
         html = (site / pagina).read_text(encoding="utf-8")
         assert '<html lang="pt-BR"' in html, pagina
 
@@ -103,3 +106,18 @@ def test_demonstracoes_em_portugues(site):
     assert "<em>Demonstração. </em>" in html
     for capitulo in capitulos():
         assert "Proof." not in (site / "book" / f"{capitulo}.html").read_text(encoding="utf-8")
+
+
+def test_referencia_da_api_em_portugues(site):
+    html = (site / "book" / "api.html").read_text(encoding="utf-8")
+    # napoleon com language = pt_BR: as seções das docstrings saem em português
+    for secao in ("Parâmetros", "Retorna", "Levanta"):
+        assert secao in html
+    for funcao in (
+        "companion.softmax",
+        "companion.cross_entropy",
+        "companion.sampling.top_p",
+        "companion.online.blockwise_attention",
+        "companion.verificar",
+    ):
+        assert f'id="{funcao}"' in html, funcao

@@ -130,7 +130,7 @@ _ESTILO = {
 
 @dataclass(frozen=True)
 class Resultado:
-    """O resultado de :func:`verificar`: verdadeiro só quando a resposta está correta.
+    """O resultado de :func:`companion.verificar`: verdadeiro só quando a resposta está correta.
 
     Attributes
     ----------
@@ -140,7 +140,7 @@ class Resultado:
         ``"correto"``, ``"nao_tentado"`` ou ``"incorreto"``.
     mensagem : str
         Explicação em português (entrada que falha, esperado, obtido, diagnóstico).
-    diagnostico : str ou None
+    diagnostico : str, opcional
         Nome do erro reconhecido (por exemplo ``"exp-ingenua"``), se houver.
     """
 
