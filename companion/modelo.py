@@ -1,0 +1,116 @@
+"""Um modelo de linguagem minúsculo, de caracteres, treinado com o texto deste livro.
+
+Os pesos vêm com o pacote (``companion/dados/modelo_minusculo.npz``) e são reproduzidos por
+``scripts/treinar_modelo.py``; nada é baixado. O modelo lê os últimos ``contexto`` caracteres,
+transforma-os num estado oculto :math:`h` e aplica a cabeça de modelo de linguagem,
+
+.. math::
+
+    u = h W^\\top + b ,
+
+que dá um logit por caractere do vocabulário. A softmax de :math:`u` é a distribuição do próximo
+caractere, e :mod:`companion.sampling` escolhe um.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from companion import sampling
+from companion.softmax import log_softmax
+
+__all__ = ["ModeloMinusculo", "carregar"]
+
+
+@dataclass(frozen=True)
+class ModeloMinusculo:
+    """Os pesos do modelo e as operações de inferência (numpy)."""
+
+    vocab: tuple[str, ...]
+    incorporacao: np.ndarray  # (V, E)
+    W_oculta: np.ndarray  # (H, contexto·E)
+    b_oculta: np.ndarray  # (H,)
+    W: np.ndarray  # (V, H): a cabeça de modelo de linguagem
+    b: np.ndarray  # (V,)
+    validacao: np.ndarray  # ids do texto de validação (os últimos 10% do corpus)
+
+    @property
+    def contexto(self) -> int:
+        return self.W_oculta.shape[1] // self.incorporacao.shape[1]
+
+    def codificar(self, texto: str) -> np.ndarray:
+        """Os ids dos caracteres; caracteres fora do vocabulário viram o símbolo de raros."""
+        indice = {c: i for i, c in enumerate(self.vocab)}
+        return np.array([indice.get(c, 0) for c in texto], dtype=np.int64)
+
+    def decodificar(self, ids) -> str:
+        return "".join(self.vocab[int(i)] for i in np.ravel(ids))
+
+    def estado_oculto(self, janelas: np.ndarray) -> np.ndarray:
+        """h = tanh(W_oculta · concat(incorporações) + b), para janelas (..., contexto)."""
+        janelas = np.asarray(janelas)
+        vetores = self.incorporacao[janelas].reshape(*janelas.shape[:-1], -1)  # (..., C·E)
+        return np.tanh(vetores @ self.W_oculta.T + self.b_oculta)  # (..., H)
+
+    def logits(self, janelas: np.ndarray) -> np.ndarray:
+        """A cabeça de modelo de linguagem: u = h Wᵀ + b, um logit por caractere."""
+        return self.estado_oculto(janelas) @ self.W.T + self.b  # (..., V)
+
+    def janela(self, ids: np.ndarray) -> np.ndarray:
+        """Os últimos ``contexto`` ids, completados à esquerda com espaços se faltarem."""
+        espaco = self.vocab.index(" ")
+        ids = np.asarray(ids, dtype=np.int64)[-self.contexto :]
+        return np.concatenate([np.full(self.contexto - ids.size, espaco), ids])
+
+    def gerar(
+        self,
+        inicio: str,
+        n: int,
+        *,
+        guloso: bool = False,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        min_p: float | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> str:
+        """Continua ``inicio`` com ``n`` caracteres, guloso ou por amostragem."""
+        ids = list(self.codificar(inicio))
+        for _ in range(n):
+            u = self.logits(self.janela(np.array(ids)))
+            if guloso:
+                proximo = sampling.greedy(u)
+            else:
+                proximo = sampling.sample(
+                    u, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p, rng=rng
+                )
+            ids.append(int(proximo))
+        return self.decodificar(ids)
+
+    def perplexidade(self, ids: np.ndarray | None = None) -> float:
+        """exp da entropia cruzada média do próximo caractere (padrão: no texto de validação)."""
+        ids = self.validacao if ids is None else np.asarray(ids)
+        janelas = np.lib.stride_tricks.sliding_window_view(ids[:-1], self.contexto)
+        alvos = ids[self.contexto :]
+        logp = log_softmax(self.logits(janelas), axis=-1)
+        return float(np.exp(-logp[np.arange(alvos.size), alvos].mean()))
+
+
+@lru_cache(maxsize=1)
+def carregar() -> ModeloMinusculo:
+    """Carrega os pesos que vêm com o pacote."""
+    arquivo = resources.files("companion") / "dados" / "modelo_minusculo.npz"
+    with resources.as_file(arquivo) as caminho, np.load(caminho) as dados:
+        return ModeloMinusculo(
+            vocab=tuple(str(c) for c in dados["vocab"]),
+            incorporacao=dados["incorporacao"].astype(np.float64),
+            W_oculta=dados["W_oculta"].astype(np.float64),
+            b_oculta=dados["b_oculta"].astype(np.float64),
+            W=dados["W"].astype(np.float64),
+            b=dados["b"].astype(np.float64),
+            validacao=dados["validacao"],
+        )
