@@ -40,9 +40,9 @@ def top_k_ordenando(x: np.ndarray, k: int) -> np.ndarray:
 
 def top_p_ordenando(x: np.ndarray, p: float) -> np.ndarray:
     """Top-p pela ordenação completa: ordena, acumula, devolve à ordem original."""
-    probs = companion.softmax(x.astype(np.float64), axis=-1)
+    probs = companion.softmax(x, axis=-1)  # no dtype dos logits; as massas em float64
     ordem = np.argsort(-probs, axis=-1, kind="stable")
-    ordenadas = np.take_along_axis(probs, ordem, axis=-1)
+    ordenadas = np.take_along_axis(probs, ordem, axis=-1).astype(np.float64)
     a_frente = np.cumsum(ordenadas, axis=-1) - ordenadas
     fica_ordenado = a_frente < p
     fica_ordenado[:, 0] = True

@@ -66,7 +66,8 @@ def _probabilidade(valor: object, nome: str) -> float:
 
 
 def _sem_linhas_vazias(x: np.ndarray) -> None:
-    vazias = np.all(np.isneginf(x), axis=-1)
+    # o máximo de uma linha só de -inf é -inf (e o máximo é bem mais rápido que isneginf)
+    vazias = np.max(x, axis=-1) == -np.inf
     if np.any(vazias):
         linha = int(np.argmax(vazias))
         raise ValueError(
@@ -145,30 +146,55 @@ def _top_k_mantidos(x: np.ndarray, k: int, bloco: int = 128) -> np.ndarray:
     return saida
 
 
-def _candidatos(probs: np.ndarray, massa: float, minimo: int) -> np.ndarray:
-    """Os índices (em ordem decrescente de probabilidade, empates pelo menor índice) de um
-    prefixo da ordenação que contém todos os tokens que o top-p pode manter.
+def _faixa(q: np.ndarray) -> tuple[np.ndarray, int]:
+    """A faixa de cada número positivo: o expoente binário e os 4 primeiros bits da mantissa
+    (16 faixas por potência de 2), lidos dos bits do float, sem log. Crescente com o valor."""
+    if q.dtype == np.float32:
+        return (q.view(np.int32) >> 19) & 0xFFF, 1 << 12
+    return ((q.view(np.int64) >> 48) & 0x7FFF).astype(np.int32), 1 << 15
 
-    Cresce k por seleção parcial até que os k mais prováveis somem ao menos ``massa`` e k >=
-    ``minimo``: os que ficam de fora não podem entrar. Como as somas prefixadas de um mesmo
-    prefixo ordenado são as mesmas contas, o resultado é idêntico ao da ordenação completa.
+
+def _nucleos(probs: np.ndarray, massa: float, minimo: int) -> list[np.ndarray]:
+    """Para cada linha, os índices mantidos pelo top-p, em ordem decrescente de probabilidade.
+
+    Um histograma das probabilidades por faixa (expoente binário e 4 bits da mantissa, lidos
+    dos bits do float; uma soma ponderada) dá, em cada linha, um limiar t com
+    massa(q >= t) >= p. O conjunto
+    {q >= t} é um prefixo exato da ordenação decrescente (empates pelo menor índice) e contém o
+    núcleo; só ele é ordenado. As somas prefixadas são as mesmas contas da ordenação completa, e
+    a última confere, exatamente, que a massa p foi alcançada — senão a linha inteira é ordenada.
     """
-    V = probs.size
-    k = min(V, max(64, minimo))
-    while True:
-        if k >= V:
-            return _ordem_decrescente(probs)
-        parte = np.argpartition(-probs, k - 1)[:k]
-        # a seleção separa por valor; empates que cruzam a fronteira são resolvidos abaixo
-        limiar = probs[parte].min()
-        parte = np.flatnonzero(probs >= limiar)
-        ordem = parte[_ordem_decrescente(probs[parte])]
-        # a mesma soma prefixada (sequencial) que decide quem fica: se os primeiros
-        # size - 1 já somam p, nem o último candidato nem ninguém depois dele fica
-        acumulada = np.cumsum(probs[ordem])
-        if ordem.size >= max(minimo, 2) and acumulada[-2] >= massa:
-            return ordem
-        k *= 4
+    B, V = probs.shape
+    expoentes, n_exp = _faixa(probs)  # (B, V): a faixa de cada probabilidade
+    deslocados = expoentes + (np.arange(B, dtype=expoentes.dtype)[:, None] * n_exp)
+    # o bincount soma os pesos em float64
+    massa_por_expoente = np.bincount(
+        deslocados.ravel(), weights=probs.ravel(), minlength=B * n_exp
+    ).reshape(B, n_exp)
+    # massa acumulada do maior expoente para o menor; margem contra o arredondamento da soma
+    acumulada = np.cumsum(massa_por_expoente[:, ::-1], axis=1)[:, ::-1]
+    saida = []
+    for b in range(B):
+        linha = probs[b]
+        alcancam = np.flatnonzero(acumulada[b] >= massa * (1 + 1e-9))
+        ordem = None
+        if alcancam.size:
+            # a maior faixa que, somada às de cima, já cobre a massa p
+            e_limiar = alcancam[-1]
+            indices = np.flatnonzero(expoentes[b] >= e_limiar)
+            if indices.size >= minimo:
+                candidatos = indices[_ordem_decrescente(linha[indices])]
+                soma = np.cumsum(linha[candidatos].astype(np.float64))
+                if soma[-1] >= massa:  # confere exatamente: ninguém de fora pode ficar
+                    ordem, acumulada_b = candidatos, soma
+        if ordem is None:
+            ordem = _ordem_decrescente(linha)
+            acumulada_b = np.cumsum(linha[ordem].astype(np.float64))
+        # massa estritamente à frente de cada token: soma prefixada exclusiva
+        a_frente = np.concatenate([[0.0], acumulada_b[:-1]])
+        ficam = max(int(np.sum(a_frente < massa)), min(minimo, V))
+        saida.append(ordem[:ficam])
+    return saida
 
 
 def top_p(logits: ArrayLike, p: float, min_tokens_to_keep: int = 1) -> np.ndarray:
@@ -179,9 +205,10 @@ def top_p(logits: ArrayLike, p: float, min_tokens_to_keep: int = 1) -> np.ndarra
     índice) é menor que ``p``. Quando a massa atinge ``p`` exatamente, nenhum token a mais
     fica. Ao menos ``min_tokens_to_keep`` tokens ficam.
 
-    A decisão é tomada com as probabilidades em ``float64``, e sobre os candidatos de uma
-    seleção parcial que cresce até cobrir a massa ``p`` — sem ordenar o vocabulário inteiro,
-    e com exatamente o mesmo resultado.
+    As probabilidades são calculadas no dtype dos logits (como no Hugging Face) e as massas são
+    somadas em ``float64``. O vocabulário não é ordenado: um histograma das probabilidades por
+    faixas de valor (lidas dos bits do float) limita os candidatos, e só eles são ordenados —
+    com exatamente o mesmo resultado da ordenação completa.
 
     Examples
     --------
@@ -192,18 +219,9 @@ def top_p(logits: ArrayLike, p: float, min_tokens_to_keep: int = 1) -> np.ndarra
     massa = _probabilidade(p, "p")
     minimo = _inteiro_positivo(min_tokens_to_keep, "min_tokens_to_keep")
     _sem_linhas_vazias(x)
-    probs = softmax(x.astype(np.float64), axis=-1)
-    ordens, quantos = [], []
-    for linha in probs:
-        ordem = _candidatos(linha, massa, minimo)
-        # massa estritamente à frente de cada candidato: soma prefixada exclusiva
-        a_frente = np.concatenate([[0.0], np.cumsum(linha[ordem])[:-1]])
-        ficam = max(int(np.sum(a_frente < massa)), min(minimo, linha.size))
-        ordens.append(ordem)
-        quantos.append(ficam)
+    probs = softmax(x, axis=-1)  # no dtype dos logits
     saida = np.full_like(x, -np.inf)
-    for b, (ordem, ficam) in enumerate(zip(ordens, quantos, strict=True)):
-        manter = ordem[:ficam]
+    for b, manter in enumerate(_nucleos(probs, massa, minimo)):
         saida[b, manter] = x[b, manter]
     return _devolver(saida, dtype_saida, era_1d)
 

@@ -78,8 +78,14 @@ def test_avisos_do_numpy_em_silencio(capsys):
 
 @pytest.mark.parametrize(
     "valor, esperado",
-    [(2.2e-16, "< 1e-15"), (4.4e-16, "< 1e-15"), (1e-16, "< 1e-15"), (1.3e-29, "< 1e-28"),
-     (0.0, "0"), (-3e-17, "< 1e-16")],
+    [
+        (2.2e-16, "< 1e-15"),
+        (4.4e-16, "< 1e-15"),
+        (1e-16, "< 1e-15"),
+        (1.3e-29, "< 1e-28"),
+        (0.0, "0"),
+        (-3e-17, "< 1e-16"),
+    ],
 )
 def test_cota(valor, esperado):
     assert cota(valor) == esperado

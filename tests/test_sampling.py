@@ -38,10 +38,11 @@ def ref_top_p(x, p, minimo=1):
     # min_tokens_to_keep. Empates: os de menor índice ficam (vêm por último na ordem crescente).
     saida = np.full_like(x, -np.inf)
     for b, linha in enumerate(x):
-        probs = softmax(linha.astype(np.float64))
+        probs = softmax(linha)  # no dtype dos logits, como no Hugging Face
         ordem_desc = np.argsort(-probs, kind="stable")
-        # a massa à frente de cada token (descendente) < p  <=>  soma crescente > 1 - p
-        a_frente = np.concatenate([[0.0], np.cumsum(probs[ordem_desc])[:-1]])
+        # a massa à frente de cada token (descendente) < p  <=>  soma crescente > 1 - p;
+        # somada em float64
+        a_frente = np.concatenate([[0.0], np.cumsum(probs[ordem_desc].astype(np.float64))[:-1]])
         fica = a_frente < p
         fica[: min(minimo, linha.size)] = True
         saida[b, ordem_desc[fica]] = linha[ordem_desc[fica]]
