@@ -29,6 +29,7 @@ from companion.exercicios import (  # noqa: F401
     cap04_softmax2d,
     cap05_entropia_cruzada,
     cap06_gradientes,
+    cap07_amostragem,
     cap08_online,
 )
 from companion.exercicios._nucleo import (
