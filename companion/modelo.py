@@ -14,16 +14,19 @@ caractere, e :mod:`companion.sampling` escolhe um.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
 from companion import sampling
 from companion.softmax import log_softmax
 
-__all__ = ["ModeloMinusculo", "carregar"]
+__all__ = ["ModeloMinusculo", "carregar", "prosa_do_livro"]
 
 
 @dataclass(frozen=True)
@@ -114,3 +117,26 @@ def carregar() -> ModeloMinusculo:
             b=dados["b"].astype(np.float64),
             validacao=dados["validacao"],
         )
+
+
+def prosa_do_livro(pasta: str | Path) -> str:
+    """A prosa do livro (o corpus do modelo): o Markdown dos notebooks e das páginas de
+    ``pasta``, sem código, fórmulas e diretivas, com os espaços normalizados."""
+    pasta = Path(pasta)
+    partes = []
+    for caminho in sorted(pasta.glob("*.ipynb")):
+        nb = json.loads(caminho.read_text(encoding="utf-8"))
+        partes += ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    partes += [p.read_text(encoding="utf-8") for p in sorted(pasta.glob("*.md"))]
+    texto = "\n".join(partes)
+    texto = re.sub(r"```.*?```", " ", texto, flags=re.S)  # blocos de código e diretivas
+    texto = re.sub(r"^\([\w-]+\)=\s*$", " ", texto, flags=re.M)  # rótulos: (cap-softmax)=
+    texto = re.sub(r"^:[\w-]+:.*$", " ", texto, flags=re.M)  # opções de diretivas: :class: tip
+    texto = re.sub(r":::.*?\n", " ", texto)
+    texto = re.sub(r"\$\$.*?\$\$", " ", texto, flags=re.S)  # fórmulas
+    texto = re.sub(r"\$[^$]*\$", " ", texto)
+    texto = re.sub(r"\{[a-z:]+\}`[^`]*`", " ", texto)  # papéis do MyST ({glue:text}`x`)
+    texto = re.sub(r"`[^`]*`", " ", texto)
+    texto = re.sub(r"[#*|_>\[\]()]", " ", texto)
+    texto = re.sub(r"\s+", " ", texto)
+    return texto.strip()

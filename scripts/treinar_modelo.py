@@ -12,39 +12,18 @@ Tudo é determinístico: geradores com semente, uma thread.
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from companion.modelo import prosa_do_livro
+
 RAIZ = Path(__file__).resolve().parent.parent
 DESTINO = RAIZ / "companion" / "dados" / "modelo_minusculo.npz"
 CONTEXTO, INCORPORACAO, OCULTA = 12, 24, 256
 RARO = "·"  # o símbolo dos caracteres raros demais para o vocabulário
-
-
-def prosa_do_livro(pasta: Path = RAIZ / "book") -> str:
-    """A prosa do livro: Markdown dos notebooks e das páginas, sem código, fórmulas e diretivas."""
-    partes = []
-    for caminho in sorted(pasta.glob("*.ipynb")):
-        nb = json.loads(caminho.read_text(encoding="utf-8"))
-        partes += ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
-    partes += [p.read_text(encoding="utf-8") for p in sorted(pasta.glob("*.md"))]
-    texto = "\n".join(partes)
-    texto = re.sub(r"```.*?```", " ", texto, flags=re.S)  # blocos de código e diretivas
-    texto = re.sub(r"^\([\w-]+\)=\s*$", " ", texto, flags=re.M)  # rótulos: (cap-softmax)=
-    texto = re.sub(r"^:[\w-]+:.*$", " ", texto, flags=re.M)  # opções de diretivas: :class: tip
-    texto = re.sub(r":::.*?\n", " ", texto)
-    texto = re.sub(r"\$\$.*?\$\$", " ", texto, flags=re.S)  # fórmulas
-    texto = re.sub(r"\$[^$]*\$", " ", texto)
-    texto = re.sub(r"\{[a-z:]+\}`[^`]*`", " ", texto)  # papéis do MyST ({glue:text}`x`)
-    texto = re.sub(r"`[^`]*`", " ", texto)
-    texto = re.sub(r"[#*|_>\[\]()]", " ", texto)
-    texto = re.sub(r"\s+", " ", texto)
-    return texto.strip()
 
 
 def vocabulario(texto: str, minimo: int = 5) -> list[str]:
@@ -61,7 +40,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     torch.set_num_threads(1)
-    texto = prosa_do_livro()
+    texto = prosa_do_livro(RAIZ / "book")
     vocab = vocabulario(texto)
     indice = {c: i for i, c in enumerate(vocab)}
     ids = np.array([indice.get(c, 0) for c in texto], dtype=np.int64)

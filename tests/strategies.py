@@ -61,7 +61,7 @@ def arrays_e_eixos(draw, **kwargs):
 
 
 @st.composite
-def problemas_de_classificacao(draw, extremos=True):
+def problemas_de_classificacao(draw, extremos=True, moderados=False):
     """Logits (C,), (N, C) ou (N, C, d1[, d2]) em float64, e todas as opções da entropia cruzada:
     alvos por índice (com alguns ignore_index) ou por probabilidade, pesos, redução, suavização."""
     familia = draw(st.sampled_from(["C", "NC", "NCd"]))
@@ -73,11 +73,12 @@ def problemas_de_classificacao(draw, extremos=True):
     else:
         extras = draw(st.lists(st.integers(1, 3), min_size=1, max_size=2))
         formato = (draw(st.integers(1, 3)), C, *extras)
-    elementos = (
-        valores(np.float64, extremos=False)
-        if not extremos
-        else st.one_of(st.floats(-50, 50), st.floats(-1e4, 1e4))
-    )
+    if moderados:  # para diferenças finitas, que perdem precisão com perdas enormes
+        elementos = st.floats(-30, 30)
+    elif not extremos:
+        elementos = valores(np.float64, extremos=False)
+    else:
+        elementos = st.one_of(st.floats(-50, 50), st.floats(-1e4, 1e4))
     x = draw(hnp.arrays(np.float64, formato, elements=elementos))
     eixo = 0 if len(formato) == 1 else 1
     formato_alvo = formato[:eixo] + formato[eixo + 1 :]

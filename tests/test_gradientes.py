@@ -73,8 +73,10 @@ def test_gradiente_da_entropia_cruzada_igual_ao_autograd(problema):
     assert_allclose(obtido, xt.grad.numpy(), rtol=1e-9, atol=1e-12, equal_nan=True)
 
 
-@given(problemas_de_classificacao(extremos=False))
+@given(problemas_de_classificacao(moderados=True))
 def test_check_grad_confirma_a_entropia_cruzada(problema):
+    # diferenças centrais com h = 1e-6 erram ~eps·|perda|/h: só fazem sentido com logits
+    # moderados (a paridade com o autograd, acima, cobre os extremos)
     x, alvo, opcoes = problema
     if opcoes["reduction"] == "none" or x.size > 30:
         return
