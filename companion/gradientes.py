@@ -17,13 +17,9 @@ from numpy.typing import ArrayLike
 from companion._validacao import como_array_real, normalizar_eixo, real_positivo_finito
 from companion.perdas import (
     AlvoDeClasses,
-    _eixo_das_classes,
-    _pesos,
-    _suavizacao,
     expandir_pesos,
     pesos_dos_alvos,
-    preparar_alvo,
-    validar_reducao,
+    preparar_entropia_cruzada,
 )
 from companion.softmax import softmax
 
@@ -205,13 +201,10 @@ def cross_entropy_backward(
     >>> print(cross_entropy_backward(np.array([[0.0, 0.0]]), np.array([1])))
     [[ 0.5 -0.5]]
     """
-    x, dtype_saida = como_array_real(logits, "logits")
-    reducao = validar_reducao(reduction)
-    eps = _suavizacao(label_smoothing)
-    eixo = _eixo_das_classes(x, "logits")
+    x, dtype_saida, reducao, eps, eixo, alvo, w = preparar_entropia_cruzada(
+        logits, target, weight, ignore_index, reduction, label_smoothing
+    )
     n_classes = x.shape[eixo]
-    alvo = preparar_alvo(x, target, eixo, ignore_index)
-    w = _pesos(weight, n_classes, x.dtype)
     p = softmax(x, axis=eixo)
     w_exp = np.ones([1] * x.ndim, x.dtype) if w is None else expandir_pesos(w, x.ndim, eixo)
 

@@ -217,6 +217,23 @@ def nll_loss(
     return np.asarray(_reduzir(perdas, reducao, peso_alvo.sum())).astype(dtype_saida)[()]
 
 
+def preparar_entropia_cruzada(logits, target, weight, ignore_index, reduction, label_smoothing):
+    """Confere e prepara os argumentos da entropia cruzada (e do seu gradiente).
+
+    Returns
+    -------
+    tuple
+        ``(x, dtype_saida, reducao, eps, eixo, alvo, w)``.
+    """
+    x, dtype_saida = como_array_real(logits, "logits")
+    reducao = validar_reducao(reduction)
+    eps = _suavizacao(label_smoothing)
+    eixo = _eixo_das_classes(x, "logits")
+    alvo = preparar_alvo(x, target, eixo, ignore_index)
+    w = _pesos(weight, x.shape[eixo], x.dtype)
+    return x, dtype_saida, reducao, eps, eixo, alvo, w
+
+
 def cross_entropy(
     logits: ArrayLike,
     target: ArrayLike,
@@ -277,13 +294,9 @@ def cross_entropy(
     >>> print(round(float(cross_entropy(logits, np.array([0, 1]))), 6))
     0.31854
     """
-    x, dtype_saida = como_array_real(logits, "logits")
-    reducao = validar_reducao(reduction)
-    eps = _suavizacao(label_smoothing)
-    eixo = _eixo_das_classes(x, "logits")
-    n_classes = x.shape[eixo]
-    alvo = preparar_alvo(x, target, eixo, ignore_index)
-    w = _pesos(weight, n_classes, x.dtype)
+    x, dtype_saida, reducao, eps, eixo, alvo, w = preparar_entropia_cruzada(
+        logits, target, weight, ignore_index, reduction, label_smoothing
+    )
     logp = log_softmax(x, axis=eixo)
     with np.errstate(invalid="ignore", over="ignore"):
         if isinstance(alvo, AlvoDeClasses):
