@@ -23,7 +23,7 @@ import torch
 import companion
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _medicao import medianas  # noqa: E402
+from _medicao import medianas, tabela  # noqa: E402
 
 FORMATO = (256, 50257)
 METAS = {"scipy": 0.85, "torch (1 thread)": 1.10}
@@ -57,17 +57,7 @@ def main() -> int:
         f"softmax sobre logits {FORMATO} float32 ({bytes_lidos / 2**20:.0f} MiB), "
         f"mediana de {args.repeticoes} repetições intercaladas"
     )
-    print(f"{'implementação':<20}{'mediana (ms)':>14}{'companion / esta':>20}{'meta':>8}")
-    ok = True
-    for nome, tempo in tempos.items():
-        razao = tempos["companion"] / tempo
-        meta = METAS.get(nome)
-        marca = ""
-        if meta is not None:
-            cumpre = razao <= meta
-            ok &= cumpre
-            marca = f"≤ {meta:.2f} {'✓' if cumpre else '✗'}"
-        print(f"{nome:<20}{tempo * 1e3:>14.2f}{razao:>20.3f}{marca:>12}")
+    ok = tabela("softmax", tempos, METAS)
     print("metas cumpridas" if ok else "META NÃO CUMPRIDA")
     return 0 if ok else 1
 

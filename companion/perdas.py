@@ -354,6 +354,15 @@ def _par_binario(entrada, target, weight, nome):
     return x, y.astype(x.dtype, copy=False), w, dtype_saida
 
 
+def _finalizar_binaria(perdas, w, reducao, dtype_saida):
+    """Pesos por posição, redução (a média é sobre todas as posições) e o dtype de saída."""
+    if w is not None:
+        perdas = perdas * w
+    with np.errstate(invalid="ignore"):
+        resultado = _reduzir(perdas, reducao, perdas.size if perdas.size else np.nan)
+    return np.asarray(resultado).astype(dtype_saida)[()]
+
+
 def binary_cross_entropy_with_logits(
     logits: ArrayLike,
     target: ArrayLike,
@@ -411,11 +420,7 @@ def binary_cross_entropy_with_logits(
         pw, _ = como_array_real(pos_weight, "pos_weight")
         r = 1 + (pw.astype(x.dtype) - 1) * y
         perdas = (1 - y) * x - r * logsig
-    if w is not None:
-        perdas = perdas * w
-    with np.errstate(invalid="ignore"):
-        resultado = _reduzir(perdas, reducao, perdas.size if perdas.size else np.nan)
-    return np.asarray(resultado).astype(dtype_saida)[()]
+    return _finalizar_binaria(perdas, w, reducao, dtype_saida)
 
 
 def binary_cross_entropy(
@@ -479,7 +484,4 @@ def binary_cross_entropy(
         log_p = np.maximum(np.log(p), -100)
         log_1mp = np.maximum(np.log1p(-p), -100)
     perdas = -(y * log_p + (1 - y) * log_1mp)
-    if w is not None:
-        perdas = perdas * w
-    resultado = _reduzir(perdas, reducao, perdas.size if perdas.size else np.nan)
-    return np.asarray(resultado).astype(dtype_saida)[()]
+    return _finalizar_binaria(perdas, w, reducao, dtype_saida)
