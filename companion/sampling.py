@@ -75,6 +75,20 @@ def _sem_linhas_vazias(x: np.ndarray) -> None:
         )
 
 
+def _softmax_definida(x: np.ndarray) -> None:
+    """Recusa linhas cuja softmax não existe: só ``-inf``, ou com ``nan`` ou ``+inf``."""
+    maximos = np.max(x, axis=-1)  # nan se a linha tem nan; +inf se tem +inf
+    ruins = ~np.isfinite(maximos)
+    if np.any(ruins):
+        linha = int(np.argmax(ruins))
+        if maximos[linha] == -np.inf:
+            _sem_linhas_vazias(x)
+        raise ValueError(
+            f"logits: a linha {linha} tem {'nan' if np.isnan(maximos[linha]) else '+inf'}; "
+            "a softmax dessa linha não está definida (esperados logits finitos ou -inf)"
+        )
+
+
 def _ordem_decrescente(valores: np.ndarray) -> np.ndarray:
     """Índices em ordem decrescente de valor, empates pelo menor índice (ordenação estável)."""
     return np.argsort(-valores, axis=-1, kind="stable")
@@ -146,69 +160,122 @@ def _top_k_mantidos(x: np.ndarray, k: int, bloco: int = 128) -> np.ndarray:
     return saida
 
 
-def _faixa(q: np.ndarray) -> tuple[np.ndarray, int]:
+_ELEMENTOS_POR_BLOCO = 1 << 18
+
+
+def _faixa(q: np.ndarray) -> tuple[np.ndarray, int, int]:
     """A faixa de cada número positivo: o expoente binário e os 4 primeiros bits da mantissa
-    (16 faixas por potência de 2), lidos dos bits do float, sem log. Crescente com o valor."""
-    if q.dtype == np.float32:
-        return (q.view(np.int32) >> 19) & 0xFFF, 1 << 12
-    return ((q.view(np.int64) >> 48) & 0x7FFF).astype(np.int32), 1 << 15
+    (16 faixas por potência de 2), lidos dos bits do float, sem log. Crescente com o valor.
 
-
-def _em_ordem_decrescente(linha: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """``indices`` em ordem decrescente de ``linha``, empates pelo menor índice.
-
-    Em ``float32`` (com V < 2¹⁶), cada candidato vira uma chave inteira única — os bits do valor
-    (crescentes com ele, para números positivos) seguidos do índice invertido —, e uma ordenação
-    comum dessas chaves, mais rápida que a estável, dá exatamente a mesma ordem.
+    Devolve as faixas, quantas faixas há e o deslocamento: a faixa ``f`` começa no float cujos
+    bits são ``f << deslocamento``.
     """
-    if linha.dtype != np.float32 or linha.size > 1 << 16:
-        return indices[_ordem_decrescente(linha[indices])]
-    bits = linha[indices].view(np.uint32).astype(np.int64)
-    chaves = np.sort((bits << 16) | ((1 << 16) - 1 - indices))
-    return ((1 << 16) - 1 - (chaves[::-1] & 0xFFFF)).astype(np.intp)
+    if q.dtype == np.float32:
+        return (q.view(np.int32) >> 19) & 0xFFF, 1 << 12, 19
+    return ((q.view(np.int64) >> 48) & 0x7FFF).astype(np.int32), 1 << 15, 48
 
 
-def _nucleos(probs: np.ndarray, massa: float, minimo: int) -> list[np.ndarray]:
-    """Para cada linha, os índices mantidos pelo top-p, em ordem decrescente de probabilidade.
+def _inicio_da_faixa(faixa: np.ndarray, deslocamento: int, dtype: np.dtype) -> np.ndarray:
+    """O menor float (do ``dtype``) da faixa ``faixa``: o inverso de :func:`_faixa`."""
+    inteiro = np.int32 if dtype == np.float32 else np.int64
+    return (faixa.astype(inteiro) << deslocamento).view(dtype)
 
-    Um histograma das probabilidades por faixa (expoente binário e 4 bits da mantissa, lidos
-    dos bits do float; uma soma ponderada) dá, em cada linha, um limiar t com
-    massa(q >= t) >= p. O conjunto
-    {q >= t} é um prefixo exato da ordenação decrescente (empates pelo menor índice) e contém o
-    núcleo; só ele é ordenado. As somas prefixadas são as mesmas contas da ordenação completa, e
-    a última confere, exatamente, que a massa p foi alcançada — senão a linha inteira é ordenada.
+
+def _cortes(
+    valores: np.ndarray, contagem: np.ndarray, massa: float, minimo: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """O corte do top-p em cada linha de ``valores`` (R, L), cujas ``contagem[r]`` primeiras
+    colunas têm probabilidades (em qualquer ordem) e as demais, -1 (enchimento).
+
+    Devolve ``corte`` (o valor do último token que fica), ``iguais_dentro`` (quantos tokens
+    iguais ao corte ficam: o núcleo pode parar no meio de um grupo de empatados), ``iguais``
+    (quantos tokens da linha são iguais ao corte) e ``total`` (a massa de toda a linha, somada
+    na ordem decrescente).
+
+    Só os valores importam para as somas: a ordem decrescente dos valores dá as mesmas somas
+    prefixadas, na mesma ordem de contas, que a ordenação completa dos tokens; os índices só
+    decidem quais empatados ficam, e isso se resolve depois, pelo menor índice.
+    """
+    R, L = valores.shape
+    decrescentes = np.sort(valores, axis=1)[:, ::-1]  # o enchimento (-1) vai para o fim
+    soma = np.cumsum(decrescentes, axis=1, dtype=np.float64)
+    linhas = np.arange(R)
+    total = soma[linhas, np.maximum(contagem, 1) - 1]
+    # um token fica se a massa estritamente à frente dele (soma prefixada exclusiva) é < p
+    a_frente = np.concatenate([np.zeros((R, 1)), soma[:, :-1]], axis=1)
+    validos = np.arange(L) < contagem[:, None]
+    ficam = np.maximum(np.sum((a_frente < massa) & validos, axis=1), np.minimum(minimo, contagem))
+    corte = decrescentes[linhas, np.maximum(ficam, 1) - 1]
+    maiores = np.sum(decrescentes > corte[:, None], axis=1)  # o enchimento nunca é maior
+    iguais = np.sum(decrescentes == corte[:, None], axis=1)
+    return corte, ficam - maiores, iguais, total
+
+
+def _nucleos(probs: np.ndarray, massa: float, minimo: int) -> np.ndarray:
+    """As posições (em ``probs.ravel()``, crescentes) dos tokens que o top-p mantém.
+
+    Nada do vocabulário é ordenado:
+
+    1. Um piso: os tokens com q < (1 - p)/V somam, juntos, menos que 1 - p; o núcleo está
+       entre os demais (com logits normais de desvio 3, um quarto do vocabulário).
+    2. Um histograma da massa desses tokens por faixa (expoente binário e 4 bits da mantissa,
+       lidos dos bits do float; uma soma ponderada) dá, em cada linha, um limiar t com
+       massa(q >= t) >= p. O conjunto {q >= t} é um prefixo exato da ordenação decrescente
+       e contém o núcleo.
+    3. Só os valores desse prefixo são ordenados (todas as linhas numa chamada). As somas
+       prefixadas são as mesmas contas da ordenação completa, e a última confere,
+       exatamente, que a massa p foi alcançada; a linha que não passa nessa conferência é
+       ordenada inteira. Nenhuma estimativa dos passos 1 e 2 decide o resultado.
     """
     B, V = probs.shape
-    expoentes, n_exp = _faixa(probs)  # (B, V): a faixa de cada probabilidade
-    deslocados = expoentes + (np.arange(B, dtype=expoentes.dtype)[:, None] * n_exp)
-    # o bincount soma os pesos em float64
-    massa_por_expoente = np.bincount(
-        deslocados.ravel(), weights=probs.ravel(), minlength=B * n_exp
-    ).reshape(B, n_exp)
-    # massa acumulada do maior expoente para o menor; margem contra o arredondamento da soma
-    acumulada = np.cumsum(massa_por_expoente[:, ::-1], axis=1)[:, ::-1]
-    saida = []
-    for b in range(B):
-        linha = probs[b]
-        alcancam = np.flatnonzero(acumulada[b] >= massa * (1 + 1e-9))
-        ordem = None
-        if alcancam.size:
-            # a maior faixa que, somada às de cima, já cobre a massa p
-            e_limiar = alcancam[-1]
-            indices = np.flatnonzero(expoentes[b] >= e_limiar)
-            if indices.size >= minimo:
-                candidatos = _em_ordem_decrescente(linha, indices)
-                soma = np.cumsum(linha[candidatos].astype(np.float64))
-                if soma[-1] >= massa:  # confere exatamente: ninguém de fora pode ficar
-                    ordem, acumulada_b = candidatos, soma
-        if ordem is None:
-            ordem = _ordem_decrescente(linha)
-            acumulada_b = np.cumsum(linha[ordem].astype(np.float64))
-        # massa estritamente à frente de cada token: soma prefixada exclusiva
-        a_frente = np.concatenate([[0.0], acumulada_b[:-1]])
-        ficam = max(int(np.sum(a_frente < massa)), min(minimo, V))
-        saida.append(ordem[:ficam])
-    return saida
+    minimo = min(minimo, V)
+    planas = np.flatnonzero(probs >= (1.0 - massa) / V)  # posições em probs.ravel()
+    inicios = np.searchsorted(planas, np.arange(B + 1) * V)
+    linhas = np.repeat(np.arange(B), np.diff(inicios))
+    valores = probs.ravel()[planas]
+    faixas, n_faixas, deslocamento = _faixa(valores)
+    # chaves intp e pesos float64: o bincount converte os outros tipos devagar
+    massa_por_faixa = np.bincount(
+        linhas * n_faixas + faixas, weights=valores.astype(np.float64), minlength=B * n_faixas
+    ).reshape(B, n_faixas)
+    # massa acumulada da maior faixa para a menor; margem contra o arredondamento da soma
+    acumulada = np.cumsum(massa_por_faixa[:, ::-1], axis=1)[:, ::-1]
+    # a acumulada decresce com a faixa: o limiar é a última faixa que ainda cobre a massa p
+    limiar = np.sum(acumulada >= massa * (1 + 1e-9), axis=1) - 1
+    t = _inicio_da_faixa(np.maximum(limiar, 0), deslocamento, probs.dtype)
+    t[limiar < 0] = np.inf  # sem limiar: a linha vai direto para a ordenação inteira
+    # os candidatos: q >= max(t, piso), também um prefixo exato da ordem decrescente
+    # (índices inteiros, e não máscaras booleanas: a indexação por máscara é bem mais lenta)
+    candidato = np.flatnonzero(valores >= t[linhas])
+    candidatas, linhas_c, valores_c = planas[candidato], linhas[candidato], valores[candidato]
+    contagem = np.bincount(linhas_c, minlength=B)
+    colunas = np.arange(candidatas.size) - (np.cumsum(contagem) - contagem)[linhas_c]
+    matriz = np.full((B, max(int(contagem.max()), 1)), -1, dtype=probs.dtype)
+    matriz[linhas_c, colunas] = valores_c
+    corte, iguais_dentro, iguais, total = _cortes(matriz, contagem, massa, minimo)
+
+    # confere: a massa dos candidatos alcança p (e há candidatos suficientes)
+    refazer = np.flatnonzero((contagem < minimo) | (total < massa))
+    if refazer.size:
+        corte[refazer], iguais_dentro[refazer], iguais[refazer], _ = _cortes(
+            probs[refazer], np.full(refazer.size, V), massa, minimo
+        )
+    # ficam os tokens com q >= corte: nas linhas conferidas, todos estão entre os candidatos
+    fica = [candidatas[np.flatnonzero(valores_c >= corte[linhas_c])]]
+    if refazer.size:
+        conferida = np.ones(B, dtype=bool)
+        conferida[refazer] = False
+        fica[0] = fica[0][np.flatnonzero(conferida[fica[0] // V])]
+        fica += [np.flatnonzero(probs[b] >= corte[b]) + b * V for b in refazer]
+    fica = np.sort(np.concatenate(fica)) if refazer.size else fica[0]
+    # empates no corte: dos iguais ao corte, ficam só os ``iguais_dentro`` de menor índice
+    excesso = np.flatnonzero(iguais > iguais_dentro)
+    if excesso.size:
+        fora = np.concatenate(
+            [np.flatnonzero(probs[b] == corte[b])[iguais_dentro[b] :] + b * V for b in excesso]
+        )
+        fica = np.setdiff1d(fica, fora, assume_unique=True)
+    return fica
 
 
 def top_p(logits: ArrayLike, p: float, min_tokens_to_keep: int = 1) -> np.ndarray:
@@ -220,9 +287,9 @@ def top_p(logits: ArrayLike, p: float, min_tokens_to_keep: int = 1) -> np.ndarra
     fica. Ao menos ``min_tokens_to_keep`` tokens ficam.
 
     As probabilidades são calculadas no dtype dos logits (como no Hugging Face) e as massas são
-    somadas em ``float64``. O vocabulário não é ordenado: um histograma das probabilidades por
-    faixas de valor (lidas dos bits do float) limita os candidatos, e só eles são ordenados —
-    com exatamente o mesmo resultado da ordenação completa.
+    somadas em ``float64``. O vocabulário não é ordenado: um piso de probabilidade e um
+    histograma por faixas de valor (lidas dos bits do float) limitam os candidatos, e só eles
+    são ordenados — com exatamente o mesmo resultado da ordenação completa.
 
     Examples
     --------
@@ -232,11 +299,16 @@ def top_p(logits: ArrayLike, p: float, min_tokens_to_keep: int = 1) -> np.ndarra
     x, dtype_saida, era_1d = _logits(logits)
     massa = _probabilidade(p, "p")
     minimo = _inteiro_positivo(min_tokens_to_keep, "min_tokens_to_keep")
-    _sem_linhas_vazias(x)
-    probs = softmax(x, axis=-1)  # no dtype dos logits
-    saida = np.full_like(x, -np.inf)
-    for b, manter in enumerate(_nucleos(probs, massa, minimo)):
-        saida[b, manter] = x[b, manter]
+    _softmax_definida(x)
+    saida = np.full(x.shape, -np.inf, dtype=x.dtype)
+    # em blocos de linhas: os temporários (probabilidades, máscaras, posições) cabem no cache
+    # e são reaproveitados de um bloco para o outro
+    linhas_por_bloco = max(1, _ELEMENTOS_POR_BLOCO // x.shape[1])
+    for inicio in range(0, x.shape[0], linhas_por_bloco):
+        bloco = x[inicio : inicio + linhas_por_bloco]
+        probs = softmax(bloco, axis=-1)  # no dtype dos logits
+        fica = _nucleos(probs, massa, minimo)
+        saida[inicio : inicio + linhas_por_bloco].ravel()[fica] = bloco.ravel()[fica]
     return _devolver(saida, dtype_saida, era_1d)
 
 
@@ -252,7 +324,7 @@ def min_p(logits: ArrayLike, p: float, min_tokens_to_keep: int = 1) -> np.ndarra
     x, dtype_saida, era_1d = _logits(logits)
     fracao = _probabilidade(p, "p")
     minimo = _inteiro_positivo(min_tokens_to_keep, "min_tokens_to_keep")
-    _sem_linhas_vazias(x)
+    _softmax_definida(x)
     probs = softmax(x.astype(np.float64), axis=-1)
     remover = probs < fracao * probs.max(axis=-1, keepdims=True)
     # o mais provável nunca é removido (probs >= p · max); os min_tokens_to_keep primeiros
@@ -388,7 +460,7 @@ def sample(
             f"recebido {descrever(rng)}"
         )
     n = _inteiro_positivo(num_samples, "num_samples")
-    _sem_linhas_vazias(x)
+    _softmax_definida(x)
     filtrados = _temperatura(x, temperature)
     if top_k is not None:
         filtrados = _top_k(filtrados, top_k)

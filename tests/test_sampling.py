@@ -109,6 +109,28 @@ def test_top_p_rapido_igual_a_ordenacao_completa_em_vocabulario_grande():
         empatados = np.round(x, 1)
         for k in (1, 50):
             assert_array_equal(top_k(empatados, k), ref_top_k(empatados, k))
+        for p in (0.3, 0.9):
+            assert_array_equal(top_p(empatados, p), ref_top_p(empatados, p))
+        # float64; p = 1 e min_tokens_to_keep grande levam à ordenação da linha inteira
+        x64 = x[:2].astype(np.float64)
+        for p in (0.9, 1.0):
+            assert_array_equal(top_p(x64, p), ref_top_p(x64, p))
+        assert_array_equal(top_p(x, 0.5, 4000), ref_top_p(x, 0.5, 4000))
+        # tokens já removidos (-inf) por um top-k anterior
+        filtrados = top_k(x, 97)
+        assert_array_equal(top_p(filtrados, 0.9), ref_top_p(filtrados, 0.9))
+
+
+def test_top_p_para_no_meio_de_um_grupo_de_empatados_num_vocabulario_grande():
+    # 3000 tokens empatados no topo; o núcleo de p = 0,5 pára no meio deles: ficam os de menor
+    # índice
+    x = np.full(50257, -30.0, dtype=np.float32)
+    empatados = np.random.default_rng(1).choice(50257, 3000, replace=False)
+    x[empatados] = 0.0
+    fica = np.flatnonzero(np.isfinite(top_p(x, 0.5)))
+    assert 1400 < fica.size < 1600
+    assert_array_equal(fica, np.sort(empatados)[: fica.size])
+    assert_array_equal(top_p(x, 0.5), ref_top_p(x[None], 0.5)[0])
 
 
 @given(
@@ -174,6 +196,13 @@ def test_amostragem_reprodutivel():
             "logits: a linha 0 tem todos os valores -inf",
         ),
         (lambda: sample([1.0, 2.0], rng=42), TypeError, "rng deve ser um numpy.random.Generator"),
+        (
+            lambda: top_p([[1.0, 2.0], [np.nan, 0.0]], 0.9),
+            ValueError,
+            "logits: a linha 1 tem nan; a softmax dessa linha não está definida",
+        ),
+        (lambda: min_p([np.inf, 0.0], 0.1), ValueError, "logits: a linha 0 tem [+]inf"),
+        (lambda: sample([0.0, np.nan]), ValueError, "logits: a linha 0 tem nan"),
         (
             lambda: top_k(np.zeros((2, 2, 2)), 1),
             ValueError,
