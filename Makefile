@@ -2,6 +2,8 @@
 #   make livro      prepara o ambiente (.venv) e constrói o livro em _build/html
 #   make testes     prepara o ambiente e roda todos os testes (pytest, hypothesis, nbval)
 #   make executar   reexecuta todos os notebooks do início ao fim, num kernel novo, e grava as saídas
+#   make estudante  grava as edições do estudante (sem soluções, sem saídas) e a roda do companion
+#                   em book/_estudante (a construção do livro também as grava)
 #   make benchmarks mede o desempenho (razões contra scipy e torch)
 #   make lint       ruff no pacote, nos testes e nos benchmarks
 #
@@ -14,7 +16,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 AMBIENTE := $(VENV)/.instalado
 
-.PHONY: livro testes executar benchmarks lint limpar ambiente
+.PHONY: livro testes executar estudante benchmarks lint limpar ambiente
 
 ambiente: $(AMBIENTE)
 
@@ -38,6 +40,9 @@ testes: $(AMBIENTE)
 executar: $(AMBIENTE)
 	$(PY) scripts/executar_notebooks.py
 
+estudante: $(AMBIENTE)
+	$(PY) book/_ext/edicao_estudante.py
+
 benchmarks: $(AMBIENTE)
 	$(PY) benchmarks/bench_softmax.py
 	$(PY) benchmarks/bench_familia.py
@@ -46,4 +51,4 @@ lint: $(AMBIENTE)
 	$(VENV)/bin/ruff check companion tests benchmarks scripts book/_ext
 
 limpar:
-	rm -rf _build
+	rm -rf _build book/_estudante

@@ -26,7 +26,7 @@ import numpy as np
 from companion import sampling
 from companion.softmax import log_softmax
 
-__all__ = ["ModeloMinusculo", "carregar", "prosa_do_livro"]
+__all__ = ["ModeloMinusculo", "carregar", "lexico", "prosa_do_livro"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,22 @@ def carregar() -> ModeloMinusculo:
             b=dados["b"].astype(np.float64),
             validacao=dados["validacao"],
         )
+
+
+@lru_cache(maxsize=1)
+def lexico() -> frozenset[str]:
+    """As palavras (em minúsculas) do corpus de treino, que vêm com o pacote ao lado dos pesos.
+
+    Servem para medir que fração de um texto gerado é feita de palavras de verdade, sem
+    depender dos capítulos do livro estarem por perto (num Jupyter hospedado, não estão).
+
+    Examples
+    --------
+    >>> "softmax" in lexico() and "probabilidade" in lexico()
+    True
+    """
+    arquivo = resources.files("companion") / "dados" / "lexico.txt"
+    return frozenset(arquivo.read_text(encoding="utf-8").split())
 
 
 def prosa_do_livro(pasta: str | Path) -> str:

@@ -86,7 +86,10 @@ def main(argv: list[str]) -> int:
         b=cabeca.bias.detach().numpy().astype(np.float32),
         validacao=ids[corte:],
     )
-    print(f"pesos gravados em {args.destino}")
+    # o léxico do corpus, para medir quanto do texto gerado são palavras de verdade
+    lexico = sorted(set(texto.lower().split()))
+    args.destino.with_name("lexico.txt").write_text("\n".join(lexico) + "\n", encoding="utf-8")
+    print(f"pesos gravados em {args.destino}; léxico ({len(lexico)} palavras) ao lado")
     return 0
 
 

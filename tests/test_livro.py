@@ -1,14 +1,13 @@
 """O livro constrói sem nenhum aviso (-W -n) e mostra ao leitor o que deve mostrar.
 
-Constrói o site inteiro numa pasta temporária, uma vez para o módulo, com o mesmo comando de
-`make livro`, e confere o HTML gerado.
+O site é construído uma vez por sessão (o fixture ``site``, em ``conftest.py``), com o mesmo
+comando de `make livro`, numa pasta temporária; aqui se confere o HTML gerado.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,37 +17,33 @@ import companion
 from companion.formatacao import num, pct
 
 RAIZ = Path(__file__).resolve().parent.parent
-JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    saida = tmp_path_factory.mktemp("livro")
-    processo = subprocess.run(
-        [
-            str(JUPYTER_BOOK),
-            "build",
-            str(RAIZ),
-            "--path-output",
-            str(saida),
-            "--builder",
-            "html",
-            "-W",
-            "-n",
-            "--keep-going",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    log = processo.stdout + processo.stderr
-    assert processo.returncode == 0, log[-5000:]
-    assert "WARNING" not in log, log[-5000:]
-    return saida / "_build" / "html"
 
 
 def capitulos() -> list[str]:
     return sorted(p.stem for p in (RAIZ / "book").glob("*.ipynb"))
+
+
+def test_edicoes_do_estudante_para_download(site):
+    """A introdução oferece a edição do estudante de cada capítulo e a roda do companion; cada
+    capítulo, a sua. Os arquivos baixados são os certos."""
+    intro = (site / "book" / "intro.html").read_text(encoding="utf-8")
+    links = dict(
+        (Path(href).name, site / "book" / href)
+        for href in re.findall(r'<a class="reference download internal"[^>]*href="([^"]+)"', intro)
+    )
+    for capitulo in capitulos():
+        baixado = links[f"{capitulo}.ipynb"]
+        texto = baixado.read_text(encoding="utf-8")
+        assert "{solution}" not in texto and '"outputs": []' in texto
+        assert "verificar(" in texto
+        html = (site / "book" / f"{capitulo}.html").read_text(encoding="utf-8")
+        assert re.search(
+            rf'class="reference download internal"[^>]*href="[^"]+/{capitulo}\.ipynb"', html
+        )
+    roda = next(caminho for nome, caminho in links.items() if nome.endswith(".whl"))
+    with zipfile.ZipFile(roda) as z:
+        nomes = z.namelist()
+    assert "companion/softmax.py" in nomes and "companion/dados/modelo_minusculo.npz" in nomes
 
 
 def test_paginas_existem_em_portugues(site):

@@ -82,3 +82,12 @@ def test_script_de_treino_roda(tmp_path):
     assert processo.returncode == 0, processo.stderr
     with np.load(destino) as dados:
         assert dados["W"].shape[0] == len(dados["vocab"])
+    palavras = (tmp_path / "lexico.txt").read_text(encoding="utf-8").split()
+    assert palavras == sorted(set(palavras)) and "softmax" in palavras
+
+
+def test_lexico_do_corpus_vem_com_o_pacote():
+    from companion.modelo import lexico
+
+    assert 1000 < len(lexico()) < 10_000
+    assert all(p == p.lower() for p in lexico())

@@ -6,6 +6,10 @@ fórmulas ficam em TeX cru. Ao fim da construção HTML, copiamos o MathJax do p
 ``mathjax_path`` aponta para ele. Só vão os componentes que a página usa: o combinado
 ``tex-mml-chtml.js``, as extensões do TeX, as fontes da saída CHTML, o menu e a acessibilidade.
 
+**Edições do estudante.** Antes de ler os capítulos, grava em ``book/_estudante/`` a edição do
+estudante de cada um e a roda do companion (ver ``edicao_estudante.py``), que os capítulos e a
+introdução oferecem para download.
+
 **«Demonstração», não «Proof».** O ``sphinx-proof`` escreve «Proof. » no começo de toda
 demonstração, sem passar pela tradução; trocamos pelo termo em português, em itálico.
 """
@@ -17,6 +21,7 @@ import shutil
 from pathlib import Path
 
 from docutils import nodes
+from edicao_estudante import gerar
 from sphinx.application import Sphinx
 
 COMPONENTES = ("tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "sre")
@@ -46,6 +51,10 @@ def copiar_mathjax(app: Sphinx, excecao: Exception | None) -> None:
             shutil.copy2(de, para)
 
 
+def edicoes_do_estudante(app: Sphinx) -> None:
+    gerar(Path(app.srcdir) / "book" / "_estudante", Path(app.srcdir) / "book")
+
+
 def demonstracao_em_portugues(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for caixa in doctree.findall(nodes.admonition):
         # a caixa da demonstração tem as classes ["proof", "proof"]; as das proposições,
@@ -66,6 +75,7 @@ def setup(app: Sphinx) -> dict[str, object]:
     origem_do_mathjax()  # falha cedo, com uma mensagem clara, se o pacote faltar
     # relativo a _static/ (ver a documentação de mathjax_path no Sphinx)
     app.config.mathjax_path = "mathjax/tex-mml-chtml.js"
+    app.connect("builder-inited", edicoes_do_estudante)
     app.connect("build-finished", copiar_mathjax)
     app.connect("doctree-resolved", demonstracao_em_portugues)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
