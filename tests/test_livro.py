@@ -116,3 +116,47 @@ def test_referencia_da_api_em_portugues(site):
         "companion.verificar",
     ):
         assert f'id="{funcao}"' in html, funcao
+
+
+INGLES = [
+    "Skip to main content",
+    "Back to top",
+    "Toggle primary sidebar",
+    "Toggle secondary sidebar",
+    "Search this book",
+    "Version warning",
+    "Site navigation",
+    "On this page",
+    "Color mode",
+    "System Settings",
+    "previous page",
+    "next page",
+    'aria-label="Main"',
+    'aria-label="Page"',
+    'title="Light"',
+    'title="Dark"',
+    "Toggle hidden content",
+    "Click to show",
+    "Proof.",
+    ">Contents<",
+    ">Search<",
+    ">Download",
+    "Print to PDF",
+    "Fullscreen mode",
+    "Last updated",
+    ">By ",
+]
+
+
+def test_nenhum_texto_da_interface_em_ingles(site):
+    for pagina in site.rglob("*.html"):
+        if "_static" in pagina.parts:
+            continue
+        html = pagina.read_text(encoding="utf-8")
+        for texto in INGLES:
+            assert texto not in html, f"{pagina.relative_to(site)}: {texto!r}"
+    copiar = (site / "_static" / "copybutton.js").read_text(encoding="utf-8")
+    assert "'pt-BR': {" in copiar and "'copy_success': 'Copiado!'" in copiar
+    assert "Toggle hidden content" not in (site / "_static" / "togglebutton.js").read_text(
+        encoding="utf-8"
+    )

@@ -10,6 +10,11 @@ fórmulas ficam em TeX cru. Ao fim da construção HTML, copiamos o MathJax do p
 estudante de cada um e a roda do companion (ver ``edicao_estudante.py``), que os capítulos e a
 introdução oferecem para download.
 
+**Interface em português.** Os textos do tema que passam pelo gettext estão traduzidos em
+``book/_locale``; os poucos que os temas escrevem direto no HTML ou no JavaScript (a dica dos
+botões das barras laterais, o campo de busca, os rótulos de acessibilidade, o botão de copiar)
+são trocados aqui, ao fim da construção, pela tabela ``TRADUCOES``.
+
 **«Demonstração», não «Proof».** O ``sphinx-proof`` escreve «Proof. » no começo de toda
 demonstração, sem passar pela tradução; trocamos pelo termo em português, em itálico.
 """
@@ -25,6 +30,50 @@ from edicao_estudante import gerar
 from sphinx.application import Sphinx
 
 COMPONENTES = ("tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "sre")
+
+
+# textos fixos dos temas (sem gettext) -> português; trechos exatos do HTML gerado
+TRADUCOES_HTML = {
+    'title="Toggle primary sidebar"': 'title="Mostrar ou esconder a navegação"',
+    'title="Toggle secondary sidebar"': 'title="Mostrar ou esconder o sumário da página"',
+    'aria-label="Main"': 'aria-label="Principal"',
+    'aria-label="Page"': 'aria-label="Página"',
+    'placeholder="Search this book..."': 'placeholder="Buscar no livro..."',
+    'aria-label="Search this book..."': 'aria-label="Buscar no livro..."',
+    'aria-label="Toggle hidden content"': 'aria-label="Mostrar ou esconder"',
+}
+TRADUCOES_JS = {
+    "togglebutton.js": {'aria-label="Toggle hidden content"': 'aria-label="Mostrar ou esconder"'},
+    "copybutton.js": {
+        "const messages = {": "const messages = {\n  'pt-BR': {\n"
+        "    'copy': 'Copiar',\n"
+        "    'copy_to_clipboard': 'Copiar para a área de transferência',\n"
+        "    'copy_success': 'Copiado!',\n"
+        "    'copy_failure': 'Falha ao copiar',\n"
+        "  },",
+    },
+}
+
+
+def traduzir_textos_fixos(app: Sphinx, excecao: Exception | None) -> None:
+    if excecao is not None or app.builder.format != "html":
+        return
+    saida = Path(app.outdir)
+    for pagina in saida.rglob("*.html"):
+        _trocar(pagina, TRADUCOES_HTML)
+    for nome, trocas in TRADUCOES_JS.items():
+        _trocar(saida / "_static" / nome, trocas)
+
+
+def _trocar(arquivo: Path, trocas: dict[str, str]) -> None:
+    if not arquivo.exists():
+        return
+    texto = original = arquivo.read_text(encoding="utf-8")
+    for de, para in trocas.items():
+        if para not in texto:  # uma segunda passada (reconstrução) não duplica nada
+            texto = texto.replace(de, para)
+    if texto != original:
+        arquivo.write_text(texto, encoding="utf-8")
 
 
 def origem_do_mathjax() -> Path:
@@ -77,5 +126,6 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.config.mathjax_path = "mathjax/tex-mml-chtml.js"
     app.connect("builder-inited", edicoes_do_estudante)
     app.connect("build-finished", copiar_mathjax)
+    app.connect("build-finished", traduzir_textos_fixos)
     app.connect("doctree-resolved", demonstracao_em_portugues)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
