@@ -55,6 +55,32 @@ TRADUCOES_JS = {
 }
 
 
+def ajustar_contexto_da_pagina(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object
+) -> None:
+    """Dois erros que o navegador acusa em toda página (e os testes com o Chromium pegam):
+
+    - o modo de cor vazio («Got invalid theme mode») — o livro abre no modo claro, em que as
+      figuras foram desenhadas; o leitor pode trocá-lo no botão do topo;
+    - a configuração do thebe incluída duas vezes («Identifier 'THEBE_JS_URL' has already been
+      declared»): scripts repetidos saem da lista.
+    """
+    if not context.get("default_mode"):
+        context["default_mode"] = "light"
+    vistos, unicos = set(), []
+    for script in context.get("script_files", []):
+        # o mesmo script, ainda que com outra prioridade (é assim que ele entra repetido)
+        chave = (
+            str(getattr(script, "filename", script) or ""),  # None e "" são o mesmo: sem arquivo
+            tuple(sorted(getattr(script, "attributes", {}).items())),
+        )
+        if chave not in vistos:
+            vistos.add(chave)
+            unicos.append(script)
+    if "script_files" in context:
+        context["script_files"] = unicos
+
+
 def traduzir_textos_fixos(app: Sphinx, excecao: Exception | None) -> None:
     if excecao is not None or app.builder.format != "html":
         return
@@ -125,6 +151,8 @@ def setup(app: Sphinx) -> dict[str, object]:
     # relativo a _static/ (ver a documentação de mathjax_path no Sphinx)
     app.config.mathjax_path = "mathjax/tex-mml-chtml.js"
     app.connect("builder-inited", edicoes_do_estudante)
+    # depois dos outros (prioridade alta = por último): os scripts repetidos entram antes
+    app.connect("html-page-context", ajustar_contexto_da_pagina, priority=900)
     app.connect("build-finished", copiar_mathjax)
     app.connect("build-finished", traduzir_textos_fixos)
     app.connect("doctree-resolved", demonstracao_em_portugues)
