@@ -3,7 +3,7 @@
 #   make testes     prepara o ambiente e roda todos os testes (pytest, hypothesis, nbval)
 #   make executar   reexecuta todos os notebooks do início ao fim, num kernel novo, e grava as saídas
 #   make estudante  grava as edições do estudante (sem soluções, sem saídas) e a roda do companion
-#                   em book/_estudante (a construção do livro também as grava)
+#                   em _estudante/ (a construção do livro também as grava)
 #   make benchmarks mede o desempenho (razões contra scipy e torch)
 #   make lint       ruff no pacote, nos testes e nos benchmarks
 #
@@ -51,4 +51,4 @@ lint: $(AMBIENTE)
 	$(VENV)/bin/ruff check companion tests benchmarks scripts book/_ext
 
 limpar:
-	rm -rf _build book/_estudante
+	rm -rf _build _estudante

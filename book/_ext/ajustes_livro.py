@@ -6,7 +6,7 @@ fórmulas ficam em TeX cru. Ao fim da construção HTML, copiamos o MathJax do p
 ``mathjax_path`` aponta para ele. Só vão os componentes que a página usa: o combinado
 ``tex-mml-chtml.js``, as extensões do TeX, as fontes da saída CHTML, o menu e a acessibilidade.
 
-**Edições do estudante.** Antes de ler os capítulos, grava em ``book/_estudante/`` a edição do
+**Edições do estudante.** Antes de ler os capítulos, grava em ``_estudante/`` (na raiz) a edição do
 estudante de cada um e a roda do companion (ver ``edicao_estudante.py``), que os capítulos e a
 introdução oferecem para download.
 
@@ -127,7 +127,7 @@ def copiar_mathjax(app: Sphinx, excecao: Exception | None) -> None:
 
 
 def edicoes_do_estudante(app: Sphinx) -> None:
-    gerar(Path(app.srcdir) / "book" / "_estudante", Path(app.srcdir) / "book")
+    gerar(Path(app.srcdir) / "_estudante", Path(app.srcdir) / "book")
 
 
 def demonstracao_em_portugues(app: Sphinx, doctree: nodes.document, docname: str) -> None:

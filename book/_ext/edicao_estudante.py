@@ -26,12 +26,12 @@ import nbformat
 
 RAIZ = Path(__file__).resolve().parents[2]
 LIVRO = RAIZ / "book"
-DESTINO_PADRAO = LIVRO / "_estudante"
+DESTINO_PADRAO = RAIZ / "_estudante"
 
 # os blocos de solução do sphinx-exercise: de «:::{solution}» até a primeira linha só com «:::»
 BLOCO_DE_SOLUCAO = re.compile(r"^:::\{solution\}.*?^:::[ \t]*$\n?", re.S | re.M)
 # a célula do livro que aponta para a própria edição do estudante
-MARCA_DO_DOWNLOAD = "_estudante/"
+MARCA_DO_DOWNLOAD = "../_estudante/"
 
 AVISO = """\
 > **Edição do estudante** de *Softmax na Prática*: os enunciados e os esqueletos dos exercícios,
