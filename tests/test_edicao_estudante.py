@@ -100,10 +100,26 @@ def test_nenhuma_solucao_vaza(edicoes, capitulo):
     codigo = [c for c in estudante.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in codigo)
     contar = lambda nb, trecho: sum(c.source.count(trecho) for c in nb.cells)  # noqa: E731
-    for trecho in ("verificar(", "{exercise}", "raise NotImplementedError"):
+    for trecho in ("verificar(", "raise NotImplementedError"):
         assert contar(estudante, trecho) == contar(original, trecho) > 0
+    # cada enunciado vira um título em Markdown simples, que o Jupyter mostra como texto
+    assert contar(estudante, "**Exercício — ") == contar(original, "{exercise}") >= 3
+    assert "{exercise}" not in texto
     assert codigo[0].source == ed.CELULA_INICIAL
     assert estudante.cells[1].source == ed.AVISO
+
+
+def test_enunciado_vira_markdown_simples():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# T"),
+        nbformat.v4.new_markdown_cell(
+            "Antes.\n\n```{exercise} ✔ Uma softmax\n:label: ex-a\n\nEscreva `f(x)`: $x^2$.\n```\n"
+        ),
+    ]
+    assert ed.edicao_do_estudante(nb).cells[2].source == (
+        "Antes.\n\n**Exercício — ✔ Uma softmax**\n\nEscreva `f(x)`: $x^2$."
+    )
 
 
 def test_o_padrao_das_solucoes_pega_o_bloco_inteiro():

@@ -30,6 +30,14 @@ DESTINO_PADRAO = RAIZ / "_estudante"
 
 # os blocos de solução do sphinx-exercise: de «:::{solution}» até a primeira linha só com «:::»
 BLOCO_DE_SOLUCAO = re.compile(r"^:::\{solution\}.*?^:::[ \t]*$\n?", re.S | re.M)
+# os enunciados: no Jupyter, uma diretiva do MyST aparece como bloco de código; na edição do
+# estudante, cada uma vira um título em negrito e o texto do enunciado
+ENUNCIADO = re.compile(
+    r"^```\{exercise\}[ \t]*(?P<titulo>[^\n]*)\n"  # a abertura, com o título
+    r"(?P<opcoes>(?::[\w-]+:[^\n]*\n)*)\n?"  # :label:, :class:
+    r"(?P<texto>.*?)^```[ \t]*$",  # o enunciado, até o fecho
+    re.S | re.M,
+)
 # a célula do livro que aponta para a própria edição do estudante
 MARCA_DO_DOWNLOAD = "../_estudante/"
 
@@ -88,6 +96,8 @@ def edicao_do_estudante(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             if MARCA_DO_DOWNLOAD in celula.source:
                 continue
             celula.source = BLOCO_DE_SOLUCAO.sub("", celula.source).strip()
+            celula.source = ENUNCIADO.sub(_enunciado, celula.source)
+            celula.source = re.sub(r"\n{3,}", "\n\n", celula.source)  # o vão das soluções
             if "{solution}" in celula.source:  # um bloco que a expressão não soube cortar
                 raise ValueError(f"bloco de solução fora do padrão: {celula.source[:200]!r}")
             if not celula.source:
@@ -100,6 +110,10 @@ def edicao_do_estudante(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     # o aviso vem logo depois do título
     novo.cells.insert(1, nbformat.v4.new_markdown_cell(AVISO))
     return novo
+
+
+def _enunciado(m: re.Match) -> str:
+    return f"**Exercício — {m['titulo'].strip()}**\n\n{m['texto'].strip()}"
 
 
 def gerar(destino: Path = DESTINO_PADRAO, origem: Path = LIVRO, roda: bool = True) -> list[Path]:
