@@ -13,7 +13,7 @@ introdução oferecem para download.
 **Interface em português.** Os textos do tema que passam pelo gettext estão traduzidos em
 ``book/_locale``; os poucos que os temas escrevem direto no HTML ou no JavaScript (a dica dos
 botões das barras laterais, o campo de busca, os rótulos de acessibilidade, o botão de copiar)
-são trocados aqui, ao fim da construção, pela tabela ``TRADUCOES``.
+são trocados aqui, ao fim da construção, pelas tabelas ``TRADUCOES_HTML`` e ``TRADUCOES_JS``.
 
 **«Demonstração», não «Proof».** O ``sphinx-proof`` escreve «Proof. » no começo de toda
 demonstração, sem passar pela tradução; trocamos pelo termo em português, em itálico.
