@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["Texto", "num", "pct", "vetor", "cientifico", "cota", "avisos_do_numpy"]
+__all__ = ["Texto", "num", "pct", "vetor", "cientifico", "cota", "avisos_do_numpy", "glue"]
 
 
 class Texto(str):
@@ -142,3 +142,25 @@ def avisos_do_numpy() -> Iterator[None]:
     vistos = dict.fromkeys(f"{a.category.__name__}: {a.message}" for a in capturados)
     for aviso in vistos:
         print(f"⚠ {aviso}")
+
+
+def glue(nome: str, valor: object, display: bool = True) -> None:
+    """Cola ``valor`` com o nome ``nome`` para a prosa do livro (o ``glue`` do myst-nb).
+
+    Fora da construção do livro — num Jupyter sem o myst-nb, como o Colab — não há prosa onde
+    colar: com ``display=False`` (como os capítulos usam), nada acontece; com ``display=True``, o
+    valor é mostrado, como o myst-nb faria.
+
+    Examples
+    --------
+    >>> glue("x", num(0.5), display=False)   # no livro, {glue:text}`x` mostra 0,500
+    """
+    try:
+        from myst_nb import glue as colar
+    except ImportError:
+        if display:
+            from IPython.display import display as mostrar
+
+            mostrar(valor)
+        return
+    colar(nome, valor, display=display)

@@ -109,6 +109,22 @@ def test_nenhuma_solucao_vaza(edicoes, capitulo):
     assert estudante.cells[1].source == ed.AVISO
 
 
+# o que um Jupyter hospedado (o Colab) já tem, além da biblioteca padrão; o companion vem da roda
+NUM_JUPYTER_HOSPEDADO = {"numpy", "scipy", "matplotlib", "torch", "mpmath", "companion"}
+
+
+@pytest.mark.parametrize("capitulo", CAPITULOS, ids=lambda p: p.stem)
+def test_edicao_so_importa_o_que_um_jupyter_hospedado_tem(edicoes, capitulo):
+    nb = nbformat.read(edicoes / capitulo.name, as_version=4)
+    modulos = set()
+    for celula in nb.cells:
+        if celula.cell_type == "code":
+            for linha in celula.source.splitlines():
+                if m := re.match(r"\s*(?:from|import)\s+([\w]+)", linha):
+                    modulos.add(m.group(1))
+    assert modulos - sys.stdlib_module_names <= NUM_JUPYTER_HOSPEDADO, modulos
+
+
 def test_enunciado_vira_markdown_simples():
     nb = nbformat.v4.new_notebook()
     nb.cells = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -89,3 +90,27 @@ def test_avisos_do_numpy_em_silencio(capsys):
 )
 def test_cota(valor, esperado):
     assert cota(valor) == esperado
+
+
+def test_glue_sem_myst_nb_nao_quebra(monkeypatch):
+    # num Jupyter hospedado (Colab) não há myst-nb: glue(..., display=False) não faz nada
+    from companion.formatacao import glue
+
+    monkeypatch.setitem(sys.modules, "myst_nb", None)  # import myst_nb levanta ImportError
+    assert glue("x", num(0.5), display=False) is None
+    mostrados = []
+    monkeypatch.setattr("IPython.display.display", mostrados.append)
+    glue("x", "0,500")
+    assert mostrados == ["0,500"]
+
+
+def test_glue_com_myst_nb_delega(monkeypatch):
+    import types
+
+    from companion.formatacao import glue
+
+    chamadas = []
+    falso = types.SimpleNamespace(glue=lambda *a, **k: chamadas.append((a, k)))
+    monkeypatch.setitem(sys.modules, "myst_nb", falso)
+    glue("x", "0,500", display=False)
+    assert chamadas == [(("x", "0,500"), {"display": False})]
