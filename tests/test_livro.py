@@ -145,6 +145,7 @@ INGLES = [
     "Fullscreen mode",
     "Last updated",
     ">By ",
+    "© Copyright",
 ]
 
 
