@@ -170,6 +170,12 @@ def test_busca_encontra(aba, endereco, termo):
     resultados = aba.pagina.locator("#search-results ul.search li")
     resultados.first.wait_for(timeout=15_000)
     assert resultados.count() >= 2
+    # os resumos saem da prosa, não dos botões do cabeçalho nem do sumário
+    resumos = aba.pagina.locator("#search-results ul.search li p.context")
+    resumos.first.wait_for(timeout=15_000)
+    textos = resumos.all_inner_texts()
+    assert any(termo in t.lower() for t in textos)
+    assert not any(".pdf" in t or "Conteúdo" in t for t in textos), textos[:3]
     assert aba.problemas == []
 
 

@@ -44,6 +44,15 @@ TRADUCOES_HTML = {
 }
 TRADUCOES_JS = {
     "togglebutton.js": {'aria-label="Toggle hidden content"': 'aria-label="Mostrar ou esconder"'},
+    # não é tradução, mas mora aqui pelo mesmo mecanismo: o resumo de cada resultado da busca
+    # sai do texto da página, e sem isto ele começa pelos botões do cabeçalho («.ipynb .pdf»)
+    # e pelo sumário lateral («Conteúdo»), não pela prosa
+    "searchtools.js": {
+        '[".headerlink", "script", "style"]': (
+            '[".headerlink", "script", "style", ".bd-header-article", ".bd-sidebar-secondary", '
+            '".onlyprint"]'
+        )
+    },
     "copybutton.js": {
         "const messages = {": "const messages = {\n  'pt-BR': {\n"
         "    'copy': 'Copiar',\n"
