@@ -9,6 +9,15 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 RAIZ = Path(__file__).resolve().parent.parent
+
+# O progresso dos exercícios (companion.exercicios.progresso) vai para um arquivo temporário,
+# nunca para a pasta de dados de quem roda os testes; os kernels do nbval herdam a variável.
+if "COMPANION_PROGRESSO" not in os.environ:
+    import tempfile
+
+    os.environ["COMPANION_PROGRESSO"] = str(
+        Path(tempfile.mkdtemp(prefix="progresso-")) / "progresso.json"
+    )
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 
 # Sem prazo por exemplo: a primeira chamada ao torch é lenta e tempo não é o que se testa aqui.

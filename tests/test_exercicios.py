@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+import warnings
+
 import numpy as np
 import pytest
 
 from companion import dica, solucao, verificar
-from companion.exercicios import Resultado, ids
+from companion.exercicios import Resultado, _nucleo, ids, progresso
 from companion.exercicios import cap01_softmax as cap01
-from companion.exercicios._nucleo import Caso, Exercicio, obter, registrar
+from companion.exercicios._nucleo import Caso, ErroConhecido, Exercicio, obter, registrar
 
 
 def test_ids_do_capitulo_1():
@@ -29,9 +34,12 @@ def test_id_nao_texto():
         verificar(1, cap01.softmax_estavel)
 
 
-def test_resposta_que_nao_e_funcao():
-    with pytest.raises(TypeError, match=r"resposta deve ser uma função .*f\(x\).*recebido 3"):
-        verificar("softmax-estavel", 3)
+def test_resposta_que_nao_e_funcao_vira_veredito():
+    # o engano comum: passar o resultado da função, e não a função
+    resultado = verificar("softmax-estavel", 3)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "nao-e-funcao"
+    assert "A resposta deve ser uma função" in resultado.mensagem
+    assert "f(x)" in resultado.mensagem and "recebido 3" in resultado.mensagem
 
 
 def test_resultado_e_verdadeiro_so_quando_correto():
@@ -136,3 +144,395 @@ def test_todo_erro_do_catalogo_e_reconhecido(id, erro):
     assert resultado.estado == "incorreto"
     assert resultado.diagnostico == erro.nome, resultado.mensagem
     assert erro.diagnostico in resultado.mensagem
+
+
+# ---------------------------------------------------------------------------------------------
+# O mecanismo nunca quebra, trava ou engana (issue 11, §3)
+
+
+def _softmax(x):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _exercicio_de_brinquedo(**extra) -> Exercicio:
+    """Um exercício fora do registro, com a softmax como referência."""
+    opcoes = dict(
+        id="brinquedo",
+        titulo="Brinquedo",
+        parametros=("x",),
+        referencia=_softmax,
+        casos=lambda: [
+            Caso((np.array([1.0, 2.0, 3.0]),)),
+            Caso((np.array([[1.0, 2.0], [3.0, 5.0]]),)),
+            Caso((np.array([[0.0, 1.0, 2.0], [1000.0, 1001.0, 999.0]]),)),
+        ],
+        dicas=("a", "b"),
+    )
+    opcoes.update(extra)
+    return Exercicio(**opcoes)
+
+
+class _ReprQuebrado:
+    def __repr__(self):
+        raise RuntimeError("repr quebrado")
+
+
+class _ArrayQuebrado:
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("__array__ quebrado")
+
+
+RETORNOS_ESTRANHOS = {
+    "texto": "0.5",
+    "dicionario": {"p": 1.0},
+    "objeto": object(),
+    "repr-quebrado": _ReprQuebrado(),
+    "array-quebrado": _ArrayQuebrado(),
+    "complexo": np.array([1 + 0j]),
+    "objetos": np.array([None, 1.0], dtype=object),
+    "gerador": (v for v in [1.0]),
+    "lista-irregular": [[1.0], [1.0, 2.0]],
+    "escalar": 1.0,
+    "inteiros": np.array([0, 0, 1]),
+    "vazio": np.array([]),
+    "bool": True,
+}
+
+
+@pytest.mark.parametrize("retorno", RETORNOS_ESTRANHOS.values(), ids=RETORNOS_ESTRANHOS.keys())
+def test_qualquer_retorno_vira_veredito_em_portugues(retorno):
+    resultado = verificar("softmax-estavel", lambda x: retorno)
+    assert resultado.estado == "incorreto"
+    assert "Menor entrada que falha" in resultado.mensagem
+    assert "Traceback" not in resultado.mensagem
+    repr(resultado), resultado._repr_html_()  # mostrar o veredito também não quebra
+
+
+def test_retorno_nao_numerico_diz_o_que_veio():
+    resultado = verificar("softmax-estavel", lambda x: "0.5")
+    assert resultado.diagnostico == "nao-numerico"
+    assert "devolveu '0.5' (tipo str)" in resultado.mensagem
+
+
+def test_lista_com_os_valores_certos_passa():
+    assert verificar("softmax-estavel", lambda x: _softmax(x).tolist()).ok
+
+
+@pytest.mark.parametrize(
+    "erro", [KeyError("ops"), ValueError("valor"), ZeroDivisionError("zero"), RecursionError()]
+)
+def test_excecao_da_resposta_e_mostrada_como_erro_do_estudante(erro):
+    def quebra(x):
+        raise erro
+
+    resultado = verificar("softmax-estavel", quebra)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "excecao"
+    assert f"sua função levantou {type(erro).__name__}" in resultado.mensagem
+    assert "x = array(" in resultado.mensagem  # com a entrada que falhou
+
+
+def test_devolver_none_nao_e_nao_tentado():
+    def sem_return(x):
+        _softmax(x)
+
+    resultado = verificar("softmax-estavel", sem_return)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "devolveu-none"
+    assert "faltou o `return`?" in resultado.mensagem
+    assert "Esperado: None" not in resultado.mensagem
+
+
+def test_so_o_esqueleto_e_nao_tentado():
+    assert verificar("softmax-estavel", None).estado == "nao_tentado"
+    assert verificar("softmax-estavel", _esqueleto).estado == "nao_tentado"
+
+    def esqueleto_que_comecou(x):
+        x = np.asarray(x)
+        raise NotImplementedError
+
+    assert verificar("softmax-estavel", esqueleto_que_comecou).estado == "nao_tentado"
+
+
+@pytest.fixture
+def limite_curto(monkeypatch):
+    monkeypatch.setattr(_nucleo, "LIMITE_POR_CASO", 0.3)
+    monkeypatch.setattr(_nucleo, "LIMITE_TOTAL", 2.0)
+
+
+def _laco_infinito(x):
+    while True:
+        pass
+
+
+def _laco_que_engole_excecoes(x):
+    while True:
+        try:
+            while True:
+                pass
+        except Exception:  # um except Exception do estudante não impede a interrupção
+            pass
+
+
+@pytest.mark.parametrize("resposta", [_laco_infinito, _laco_que_engole_excecoes])
+def test_laco_infinito_e_interrompido(limite_curto, resposta):
+    inicio = time.perf_counter()
+    resultado = verificar("softmax-estavel", resposta)
+    assert time.perf_counter() - inicio < 3.0
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "tempo-esgotado"
+    assert "passou de 0.3 s" in resultado.mensagem and "interrompida" in resultado.mensagem
+
+
+def test_laco_infinito_fora_da_thread_principal(limite_curto):
+    # sem SIGALRM (outra thread, ou Windows): a vigia injeta a interrupção
+    resultados = []
+    thread = threading.Thread(
+        target=lambda: resultados.append(verificar("softmax-estavel", _laco_infinito))
+    )
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert resultados[0].diagnostico == "tempo-esgotado"
+
+
+def test_lenta_mas_correta_e_recusada_sem_travar(limite_curto):
+    def lenta(x):
+        fim = time.perf_counter() + 0.2
+        while time.perf_counter() < fim:
+            pass
+        return _softmax(x)
+
+    inicio = time.perf_counter()
+    resultado = verificar("softmax-estavel", lenta)
+    assert time.perf_counter() - inicio < 4.0
+    # o tempo total acabou antes dos 12 casos: a verificação para, e diz por quê
+    assert resultado.estado == "incorreto"
+
+
+def test_o_que_a_resposta_imprime_aparece_uma_vez(capsys):
+    def fala(x):
+        print("calculando a softmax")
+        return _softmax(x)
+
+    resultado = verificar("softmax-estavel", fala)
+    assert resultado.ok
+    assert resultado.mensagem.count("calculando a softmax") == 1
+    assert "calculando" not in capsys.readouterr().out  # nada vaza para a célula, caso a caso
+
+    def fala_e_erra(x):
+        print("oi")
+        return np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
+
+    mensagem = verificar("softmax-estavel", fala_e_erra).mensagem
+    assert mensagem.splitlines().count("oi") == 1
+
+
+def test_digitos_que_diferem_sao_mostrados():
+    def quase(x):
+        return _softmax(x) * (1 + 3e-8)
+
+    resultado = verificar("softmax-estavel", quase)
+    linhas = resultado.mensagem.splitlines()
+    esperado = next(linha for linha in linhas if linha.startswith("Esperado:"))
+    obtido = next(linha for linha in linhas if linha.startswith("Obtido:"))
+    assert esperado.split(":", 1)[1].strip() != obtido.split(":", 1)[1].strip()
+    assert "Diferença (obtido − esperado)" in resultado.mensagem
+
+
+def test_entrada_alterada_nomeia_o_argumento():
+    def altera(x):
+        x -= x.max(axis=-1, keepdims=True)
+        np.exp(x, out=x)
+        x /= x.sum(axis=-1, keepdims=True)
+        return x
+
+    resultado = verificar("softmax-estavel", altera)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "entrada-alterada"
+    assert "alterou o argumento `x` no lugar" in resultado.mensagem
+
+
+def test_entrada_alterada_num_exercicio_de_dois_argumentos():
+    ex = _exercicio_de_brinquedo(
+        parametros=("logits", "T"),
+        referencia=lambda logits, T: _softmax(np.asarray(logits) / T),
+        casos=lambda: [Caso((np.array([1.0, 2.0]), 2.0)), Caso((np.array([[1.0, 3.0]]), 0.5))],
+    )
+
+    def altera(logits, T):
+        logits /= T
+        return _softmax(logits)
+
+    resultado = _nucleo.verificar_funcao(ex, altera)
+    assert resultado.diagnostico == "entrada-alterada"
+    assert "`logits`" in resultado.mensagem and "`T`" not in resultado.mensagem
+
+
+def test_aviso_nao_relacionado_nao_reprova():
+    ex = _exercicio_de_brinquedo(proibir_avisos=True)
+
+    def avisa(x):
+        warnings.warn("isto será removido", DeprecationWarning, stacklevel=1)
+        warnings.warn("um aviso qualquer", stacklevel=1)
+        return _softmax(x)
+
+    assert _nucleo.verificar_funcao(ex, avisa).ok
+
+
+def test_estado_do_verificador_e_so_dele():
+    guardados = []
+
+    def guarda_e_estraga(x):
+        guardados.append(x)
+        saida = _softmax(x)
+        guardados.append(saida)
+        return saida
+
+    assert verificar("softmax-estavel", guarda_e_estraga).ok
+    for arr in guardados:  # mexer depois no que a resposta viu não muda a próxima correção
+        arr[...] = 0.0
+    assert verificar("softmax-estavel", _softmax).ok
+    assert verificar("softmax-estavel", cap01.softmax_estavel).ok
+
+
+def test_encolhimento_mantem_os_argumentos_coerentes():
+    # logits (N, C) e alvos (N,): cada linha sai junto com o seu alvo, e nenhuma entrada que a
+    # referência recusa (alvo fora do intervalo) é mostrada
+    def referencia(logits, alvos):
+        logits, alvos = np.asarray(logits), np.asarray(alvos)
+        if logits.shape[0] != alvos.shape[0] or np.any(alvos >= logits.shape[-1]):
+            raise ValueError("alvos incompatíveis")
+        lse = np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1))
+        lse += logits.max(-1)
+        return np.mean(lse - logits[np.arange(len(alvos)), alvos])
+
+    def errada(logits, alvos):
+        return referencia(logits, alvos) + (np.asarray(alvos) == 2).any()
+
+    rng = np.random.default_rng(0)
+    ex = _exercicio_de_brinquedo(
+        parametros=("logits", "alvos"),
+        referencia=referencia,
+        casos=lambda: [Caso((rng.normal(size=(6, 4)), np.array([0, 1, 3, 2, 1, 0])))],
+        formato="um escalar",
+    )
+    resultado = _nucleo.verificar_funcao(ex, errada)
+    logits, alvos = resultado.detalhes["entrada"]
+    assert logits.shape[0] == alvos.shape[0] == 1 and alvos[0] == 2
+    assert logits.shape[1] == 3  # a coluna 3 saiu; a 2, que o alvo usa, não
+    referencia(logits, alvos)  # a referência aceita a entrada mostrada
+    assert "Esperado: None" not in resultado.mensagem
+
+
+def test_diagnostico_sobre_construcao_so_com_a_construcao_no_codigo():
+    def com_where(x):
+        return np.where(True, _softmax(x) + 1, 0)
+
+    ex = _exercicio_de_brinquedo(
+        erros_conhecidos=(
+            ErroConhecido(
+                "where", lambda x: _softmax(x) + 1, "o np.where faz isto", no_codigo=("where",)
+            ),
+        ),
+    )
+
+    def sem_where(x):
+        return _softmax(x) + 1
+
+    assert _nucleo.verificar_funcao(ex, com_where).diagnostico == "where"
+    assert _nucleo.verificar_funcao(ex, sem_where).diagnostico != "where"
+
+
+def test_formato_errado_nomeia_o_formato_do_exercicio():
+    ex = _exercicio_de_brinquedo(formato="um número por linha, (N,)")
+    resultado = _nucleo.verificar_funcao(ex, lambda x: _softmax(x)[..., None])
+    assert resultado.diagnostico == "formato"
+    assert "(um número por linha, (N,))" in resultado.mensagem
+    assert "Os valores estão certos; só o formato não." in resultado.mensagem
+
+
+@pytest.mark.parametrize("id", ids())
+def test_nenhum_veredito_mostra_entrada_invalida(id):
+    """Para todo erro do catálogo: a entrada mostrada é aceita pela referência, e o esperado e o
+    obtido são mostrados."""
+    ex = obter(id)
+    for erro in ex.erros_conhecidos:
+        resultado = verificar(id, erro.funcao)
+        assert "Esperado: None" not in resultado.mensagem, (erro.nome, resultado.mensagem)
+        saida = _nucleo._executar(ex.referencia, Caso(resultado.detalhes["entrada"]))
+        assert saida.excecao is None and saida.valor is not None, (erro.nome, resultado.mensagem)
+        if ex.valido is not None:
+            assert ex.valido(Caso(resultado.detalhes["entrada"])), erro.nome
+
+
+# ---------------------------------------------------------------------------------------------
+# O progresso
+
+
+@pytest.fixture
+def arquivo_de_progresso(tmp_path, monkeypatch):
+    arquivo = tmp_path / "dados" / "progresso.json"
+    monkeypatch.setenv("COMPANION_PROGRESSO", str(arquivo))
+    return arquivo
+
+
+def test_progresso_guarda_o_ultimo_veredito(arquivo_de_progresso):
+    assert not arquivo_de_progresso.exists()
+    tabela = progresso(1)
+    assert [linha[3] for linha in tabela.linhas] == ["nunca", "nunca"]
+    verificar("softmax-estavel", cap01._exp_ingenua)
+    verificar("temperatura", _esqueleto)
+    assert [linha[3] for linha in progresso(1).linhas] == ["incorreto", "nao_tentado"]
+    verificar("softmax-estavel", cap01.softmax_estavel)
+    tabela = progresso(1)
+    assert tabela.linhas[0][3] == "correto" and tabela.feitos == 1
+    texto = repr(tabela)
+    assert "Progresso: 1 de 2 exercícios corretos" in texto
+    assert "Capítulo 1 — Softmax" in texto and "✔ Correto!" in texto
+    assert "<table>" in tabela._repr_html_() and "✘" not in tabela._repr_html_()
+    dados = json.loads(arquivo_de_progresso.read_text(encoding="utf-8"))
+    assert dados["exercicios"]["softmax-estavel"]["estado"] == "correto"
+
+
+def test_progresso_do_livro_inteiro(arquivo_de_progresso):
+    tabela = progresso()
+    assert [linha[1] for linha in tabela.linhas] == ids()
+    assert {linha[0] for linha in tabela.linhas} == set(range(1, 9))
+
+
+@pytest.mark.parametrize(
+    "conteudo", ["{não é json", "[]", '{"exercicios": 3}', '{"exercicios": {"x": 1}}', ""]
+)
+def test_progresso_com_arquivo_corrompido(arquivo_de_progresso, conteudo):
+    arquivo_de_progresso.parent.mkdir(parents=True)
+    arquivo_de_progresso.write_text(conteudo, encoding="utf-8")
+    assert all(linha[3] == "nunca" for linha in progresso(2).linhas)
+    verificar("sigmoide-estavel", _esqueleto)  # recria o arquivo
+    assert progresso(2).linhas[0][3] == "nao_tentado"
+    json.loads(arquivo_de_progresso.read_text(encoding="utf-8"))
+
+
+def test_progresso_sem_permissao_de_escrita_nao_quebra(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPANION_PROGRESSO", str(tmp_path / "arquivo" / "x" / "p.json"))
+    (tmp_path / "arquivo").write_text("um arquivo no lugar da pasta", encoding="utf-8")
+    assert verificar("softmax-estavel", cap01.softmax_estavel).ok
+    assert progresso(1).linhas[0][3] == "nunca"
+
+
+def test_progresso_segue_xdg_data_home(tmp_path, monkeypatch):
+    monkeypatch.delenv("COMPANION_PROGRESSO", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    verificar("softmax-estavel", cap01.softmax_estavel)
+    assert (tmp_path / "softmax-na-pratica" / "progresso.json").exists()
+
+
+def test_progresso_desligado(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPANION_PROGRESSO", "0")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    verificar("softmax-estavel", cap01.softmax_estavel)
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("capitulo, erro", [(0, ValueError), (99, ValueError), ("1", TypeError)])
+def test_progresso_capitulo_invalido(capitulo, erro):
+    with pytest.raises(erro, match="capitulo"):
+        progresso(capitulo)

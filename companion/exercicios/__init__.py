@@ -4,7 +4,8 @@ A API do estudante tem três funções:
 
 * :func:`verificar` — corrige a sua resposta e diz o que está errado;
 * :func:`dica` — uma dica, da mais vaga (nível 1) à mais direta;
-* :func:`solucao` — a solução de referência, com o código.
+* :func:`solucao` — a solução de referência, com o código;
+* :func:`progresso` — o último veredito de cada exercício, neste computador.
 
 Examples
 --------
@@ -19,10 +20,13 @@ False
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
 from typing import Any
 
 # importar os módulos dos capítulos registra os seus exercícios
 from companion.exercicios import (  # noqa: F401
+    _progresso,
     cap01_softmax,
     cap02_sigmoide,
     cap03_log_softmax,
@@ -33,6 +37,7 @@ from companion.exercicios import (  # noqa: F401
     cap08_online,
 )
 from companion.exercicios._nucleo import (
+    _ESTILO,
     Resultado,
     Texto,
     codigo_fonte,
@@ -42,7 +47,19 @@ from companion.exercicios._nucleo import (
     verificar_funcao,
 )
 
-__all__ = ["verificar", "dica", "solucao", "Resultado", "ids"]
+__all__ = ["verificar", "dica", "solucao", "progresso", "Progresso", "Resultado", "ids"]
+
+#: Os capítulos que têm exercícios, com os seus títulos.
+CAPITULOS = {
+    1: "Softmax",
+    2: "Sigmoide e softmax",
+    3: "Log-softmax e logsumexp",
+    4: "Softmax2d",
+    5: "Entropia cruzada",
+    6: "Gradientes e retropropagação",
+    7: "A cabeça do modelo de linguagem e a amostragem",
+    8: "Softmax eficiente",
+}
 
 
 def verificar(id: str, resposta: Any) -> Resultado:
@@ -53,21 +70,26 @@ def verificar(id: str, resposta: Any) -> Resultado:
     id : str
         O id do exercício, como aparece no capítulo (por exemplo ``"softmax-estavel"``).
     resposta : callable
-        A sua função. ``None``, ou uma função que devolve ``None`` ou levanta
-        ``NotImplementedError``, conta como «ainda não tentado».
+        A sua função. ``None``, ou uma função que levanta ``NotImplementedError`` (o
+        esqueleto do capítulo), conta como «ainda não tentado».
 
     Returns
     -------
     Resultado
         Verdadeiro só quando a resposta está correta; ``.ok``, ``.estado`` e ``.mensagem``
-        explicam o veredito. Num notebook aparece como um quadro colorido.
+        explicam o veredito. Num notebook aparece como um quadro colorido. O veredito também
+        fica guardado para :func:`progresso`.
 
     Raises
     ------
     ValueError
         Se ``id`` não é um exercício conhecido.
-    TypeError
-        Se ``resposta`` não é uma função.
+
+    Notes
+    -----
+    Nada que a resposta faça levanta uma exceção aqui: uma exceção da resposta, um valor de
+    tipo errado, uma função que não termina (interrompida depois de alguns segundos) ou que
+    altera os próprios argumentos, tudo vira um veredito «incorreto» com a explicação.
     """
     return verificar_funcao(obter(id), resposta)
 
@@ -106,3 +128,105 @@ def solucao(id: str) -> Texto:
     return Texto(
         f"**Solução** (`{ex.id}`): {ex.explicacao}\n\n```python\n{codigo_fonte(ex.referencia)}```\n"
     )
+
+
+@dataclass(frozen=True)
+class Progresso:
+    """A tabela de :func:`progresso`: cada exercício e o seu último veredito."""
+
+    linhas: tuple[tuple[int, str, str, str], ...]  # (capítulo, id, título, estado)
+
+    @property
+    def feitos(self) -> int:
+        return sum(estado == "correto" for *_, estado in self.linhas)
+
+    def _rotulo(self, estado: str) -> str:
+        if estado == "nunca":
+            return "· não verificado"
+        icone, titulo, _, _ = _ESTILO[estado]
+        return f"{icone} {titulo}"
+
+    def __repr__(self) -> str:
+        largura = max((len(i) for _, i, _, _ in self.linhas), default=2)
+        texto = [f"Progresso: {self.feitos} de {len(self.linhas)} exercícios corretos"]
+        capitulo_atual = None
+        for capitulo, id_, titulo, estado in self.linhas:
+            if capitulo != capitulo_atual:
+                texto.append(f"Capítulo {capitulo} — {CAPITULOS.get(capitulo, '')}")
+                capitulo_atual = capitulo
+            texto.append(f"  {id_:<{largura}}  {self._rotulo(estado)}  ({titulo})")
+        return "\n".join(texto)
+
+    def _repr_html_(self) -> str:
+        linhas = []
+        for capitulo, id_, titulo, estado in self.linhas:
+            cor = _ESTILO[estado][2] if estado in _ESTILO else "#555555"
+            linhas.append(
+                f"<tr><td>{capitulo}</td><td><code>{html.escape(id_)}</code></td>"
+                f"<td>{html.escape(titulo)}</td>"
+                f'<td style="color: {cor};">{html.escape(self._rotulo(estado))}</td></tr>'
+            )
+        return (
+            '<div class="companion-progresso"><p><strong>Progresso:</strong> '
+            f"{self.feitos} de {len(self.linhas)} exercícios corretos</p>"
+            "<table><thead><tr><th>Capítulo</th><th>Exercício</th><th>Título</th>"
+            "<th>Último veredito</th></tr></thead><tbody>"
+            + "".join(linhas)
+            + "</tbody></table></div>"
+        )
+
+
+def progresso(capitulo: int | None = None) -> Progresso:
+    """Cada exercício do livro (ou de um capítulo) com o seu último veredito neste computador.
+
+    Os vereditos de :func:`verificar` ficam num pequeno arquivo JSON na pasta de dados do
+    usuário (``$XDG_DATA_HOME/softmax-na-pratica/progresso.json``, ou
+    ``~/.local/share/softmax-na-pratica/``; a variável ``COMPANION_PROGRESSO`` aponta outro
+    arquivo). Um arquivo que falta ou está corrompido é recriado na próxima verificação.
+
+    Parameters
+    ----------
+    capitulo : int, opcional
+        O número do capítulo (1 a 8); sem ele, o livro inteiro.
+
+    Returns
+    -------
+    Progresso
+        Uma tabela, que o notebook mostra formatada.
+
+    Raises
+    ------
+    TypeError
+        Se ``capitulo`` não é um inteiro.
+    ValueError
+        Se o capítulo não tem exercícios.
+
+    Examples
+    --------
+    >>> p = progresso(1)
+    >>> [linha[1] for linha in p.linhas]
+    ['softmax-estavel', 'temperatura']
+    """
+    if capitulo is not None:
+        if isinstance(capitulo, bool) or not isinstance(capitulo, int):
+            raise TypeError(
+                f"capitulo deve ser o número inteiro de um capítulo; recebido {capitulo!r}"
+            )
+        if capitulo not in CAPITULOS or not ids(capitulo):
+            raise ValueError(
+                f"capitulo fora do intervalo: recebido {capitulo}; os capítulos com exercícios "
+                f"são {', '.join(map(str, sorted(CAPITULOS)))}"
+            )
+    vereditos = _progresso.ler()
+    linhas = tuple(
+        (
+            obter(id_).capitulo,
+            id_,
+            obter(id_).titulo,
+            vereditos.get(id_, {}).get("estado", "nunca")
+            if vereditos.get(id_, {}).get("estado") in _ESTILO
+            else "nunca",
+        )
+        for id_ in ids(capitulo)
+    )
+    return Progresso(linhas)

@@ -4,25 +4,41 @@ Um exercício pede uma função. ``verificar`` roda a função do estudante e a 
 uma lista fixa de casos, do menor para o maior, e devolve um :class:`Resultado` com um de três
 estados:
 
-* ``"correto"`` — todos os casos conferem;
-* ``"nao_tentado"`` — a resposta é ``None``, devolve ``None`` ou levanta ``NotImplementedError``
-  (o esqueleto que o capítulo oferece);
-* ``"incorreto"`` — com a menor entrada que falha (depois de encolhida), o esperado, o obtido e,
-  quando o erro é conhecido, um diagnóstico.
+* ``"correto"`` — todos os casos conferem (valores, formato, e nenhum argumento alterado);
+* ``"nao_tentado"`` — a resposta é ``None`` ou levanta ``NotImplementedError`` (o esqueleto que o
+  capítulo oferece);
+* ``"incorreto"`` — com a menor entrada que falha (depois de encolhida, sempre uma entrada que a
+  própria referência aceita), o esperado, o obtido e, quando há evidência, um diagnóstico.
 
-O diagnóstico vem de um catálogo de respostas erradas plausíveis: se a resposta do estudante
-coincide com uma delas em todos os casos que falham, a mensagem dessa resposta errada é dada.
-Tudo é determinístico: os casos são fixos ou vêm de um gerador com semente.
+O diagnóstico vem de um catálogo de respostas erradas plausíveis: ele só é dado quando as saídas
+da resposta coincidem com as dessa resposta errada em todos os casos que falham (e, quando o erro
+é de uma construção do código, como ``np.where``, quando o código da resposta a usa). Sem
+catálogo que coincida, um sintoma observado nos valores (``nan`` onde o esperado é finito, linhas
+que não somam 1, formato errado...) dá o diagnóstico.
+
+A verificação nunca trava nem quebra: cada chamada da resposta tem um limite de tempo; o que a
+resposta imprime é mostrado uma vez; uma exceção da resposta vira parte do veredito; os argumentos
+são cópias, comparadas com os originais depois da chamada; e os valores de referência são
+calculados e copiados antes de a resposta rodar. Tudo é determinístico: os casos são fixos ou vêm
+de um gerador com semente.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import ctypes
 import difflib
 import html
 import inspect
+import io
+import signal
+import textwrap
+import threading
+import time
+import tokenize
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +55,14 @@ __all__ = [
     "registrar",
     "obter",
     "ids",
+    "verificar_funcao",
 ]
+
+#: Tempo máximo de uma chamada da resposta, em segundos, e da verificação inteira.
+LIMITE_POR_CASO = 5.0
+LIMITE_TOTAL = 30.0
+#: Tempo máximo gasto procurando a menor entrada que falha.
+LIMITE_ENCOLHER = 5.0
 
 # ---------------------------------------------------------------------------------------------
 # Estruturas
@@ -54,11 +77,17 @@ class Caso:
 
 @dataclass(frozen=True)
 class ErroConhecido:
-    """Uma resposta errada plausível e o diagnóstico que a identifica."""
+    """Uma resposta errada plausível e o diagnóstico que a identifica.
+
+    ``no_codigo``: quando o erro é o uso de uma construção (por exemplo ``"where"``), o
+    diagnóstico só é dado se o código da resposta usa um desses nomes (quando o código está
+    disponível).
+    """
 
     nome: str
     funcao: Callable[..., Any]
     diagnostico: str
+    no_codigo: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,8 +96,11 @@ class Exercicio:
 
     ``casos`` devolve a lista de casos em ordem crescente de tamanho; ``rtol``/``atol`` valem
     para entradas ``float64``; com entradas ``float32`` valem ``rtol32``/``atol32``. Com
-    ``proibir_avisos``, um aviso do numpy (estouro, divisão por zero...) reprova o caso mesmo
-    que o valor esteja certo.
+    ``proibir_avisos``, um aviso de ponto flutuante do numpy (estouro, divisão por zero,
+    operação inválida) reprova o caso mesmo que o valor esteja certo. ``formato`` descreve, em
+    português, o formato esperado da saída (aparece na mensagem quando o formato está errado).
+    ``valido`` diz se uma entrada encolhida ainda é uma entrada do exercício (além de a
+    referência aceitá-la). ``capitulo`` vem do nome do módulo (``capNN_...``).
     """
 
     id: str
@@ -85,22 +117,35 @@ class Exercicio:
     rtol32: float = 1e-5
     atol32: float = 1e-7
     proibir_avisos: bool = False
+    formato: str = "o mesmo formato da entrada"
+    valido: Callable[[Caso], bool] | None = None
+    capitulo: int = 0
 
 
 _REGISTRO: dict[str, Exercicio] = {}
+
+
+def _capitulo_do_modulo(modulo: str) -> int:
+    nome = modulo.rsplit(".", 1)[-1]
+    if nome.startswith("cap") and nome[3:5].isdigit():
+        return int(nome[3:5])
+    return 0
 
 
 def registrar(exercicio: Exercicio) -> Exercicio:
     """Acrescenta um exercício ao registro (ids são únicos)."""
     if exercicio.id in _REGISTRO:
         raise ValueError(f"já existe um exercício com id {exercicio.id!r}")
+    if not exercicio.capitulo:
+        capitulo = _capitulo_do_modulo(getattr(exercicio.referencia, "__module__", ""))
+        exercicio = Exercicio(**{**exercicio.__dict__, "capitulo": capitulo})
     _REGISTRO[exercicio.id] = exercicio
     return exercicio
 
 
-def ids() -> list[str]:
-    """Os ids de todos os exercícios registrados, em ordem de registro."""
-    return list(_REGISTRO)
+def ids(capitulo: int | None = None) -> list[str]:
+    """Os ids dos exercícios registrados (de um capítulo, ou de todos), em ordem de registro."""
+    return [i for i, ex in _REGISTRO.items() if capitulo is None or ex.capitulo == capitulo]
 
 
 def obter(id: str) -> Exercicio:
@@ -176,41 +221,182 @@ class Resultado:
 
 
 # ---------------------------------------------------------------------------------------------
-# Execução e comparação
+# Execução com limite de tempo, saída capturada e argumentos conferidos
+
+
+class _TempoEsgotado(BaseException):
+    """Levantada dentro da resposta quando o limite de tempo acaba.
+
+    Deriva de ``BaseException`` para que um ``except Exception`` da resposta não a engula.
+    """
 
 
 @dataclass(frozen=True)
 class _Saida:
-    """O que uma função fez com um caso: um valor, ou uma exceção, e os avisos do numpy."""
+    """O que uma função fez com um caso."""
 
     valor: Any = None
     excecao: BaseException | None = None
-    avisos: tuple[str, ...] = ()
+    avisos: tuple[str, ...] = ()  # os avisos de ponto flutuante do numpy (estouro, inválido...)
+    impresso: str = ""
+    alterados: tuple[int, ...] = ()  # posições dos argumentos alterados no lugar
+    tempo_esgotado: bool = False
+    segundos: float = 0.0
 
 
-def _copiar(args: tuple[Any, ...]) -> tuple[Any, ...]:
+def _copiar(valor: Any) -> Any:
     # a função do estudante pode alterar a entrada no lugar (x -= ...): cada chamada recebe
     # cópias; objetos com __copy__ (como um iterável de uma só passada) recebem um novo
-    return tuple(
-        a.copy() if isinstance(a, np.ndarray) else copy.copy(a) if hasattr(a, "__copy__") else a
-        for a in args
+    if isinstance(valor, np.ndarray):
+        return valor.copy()
+    if isinstance(valor, list | tuple):
+        return type(valor)(_copiar(v) for v in valor)
+    if hasattr(valor, "__copy__"):
+        return copy.copy(valor)
+    return valor
+
+
+def _mesmo_valor(a: Any, b: Any) -> bool:
+    """``a`` (o argumento depois da chamada) ainda é igual a ``b`` (a cópia guardada antes)?
+
+    Só arrays, números e listas/tuplas deles são conferidos; outros objetos (como um fluxo de
+    blocos, que a leitura consome por natureza) não.
+    """
+    if isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and a.shape == b.shape
+            and a.dtype == b.dtype
+            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        )
+    if isinstance(b, list | tuple):
+        return (
+            isinstance(a, list | tuple)
+            and len(a) == len(b)
+            and all(_mesmo_valor(x, y) for x, y in zip(a, b, strict=True))
+        )
+    return True
+
+
+class _Cronometro:
+    """Interrompe a resposta com :class:`_TempoEsgotado` depois de ``segundos``.
+
+    Na thread principal (o caso de um notebook), com ``SIGALRM``; fora dela, ou num sistema sem
+    ``SIGALRM`` (Windows), uma thread de vigia injeta a exceção na thread que roda a resposta.
+    Nos dois casos a interrupção acontece entre duas instruções Python: uma única operação longa
+    do numpy termina antes de ser interrompida.
+    """
+
+    def __init__(self, segundos: float):
+        self.segundos = segundos
+        self.ativo = False
+        self._anterior = None
+        self._vigia: threading.Timer | None = None
+        self._usa_sinal = (
+            hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+        )
+
+    def _disparar(self, *_):
+        if self.ativo:
+            self.ativo = False
+            raise _TempoEsgotado
+
+    def _injetar(self, alvo: int):
+        if self.ativo:
+            self.ativo = False
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(alvo), ctypes.py_object(_TempoEsgotado)
+            )
+
+    def __enter__(self):
+        self.ativo = True
+        if self._usa_sinal:
+            self._anterior = signal.signal(signal.SIGALRM, self._disparar)
+            signal.setitimer(signal.ITIMER_REAL, self.segundos)
+        else:
+            self._vigia = threading.Timer(
+                self.segundos, self._injetar, args=(threading.get_ident(),)
+            )
+            self._vigia.daemon = True
+            self._vigia.start()
+        return self
+
+    def parar(self):
+        self.ativo = False
+        if self._usa_sinal:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        elif self._vigia is not None:
+            self._vigia.cancel()
+
+    def __exit__(self, *_):
+        self.parar()
+        if self._usa_sinal:
+            signal.signal(signal.SIGALRM, self._anterior)
+        return False
+
+
+_AVISOS_DE_PONTO_FLUTUANTE = ("overflow", "invalid value", "divide by zero", "underflow")
+
+
+def _executar(funcao: Callable[..., Any], caso: Caso, limite: float | None = None) -> _Saida:
+    if limite is None:
+        limite = LIMITE_POR_CASO
+    originais = tuple(_copiar(a) for a in caso.args)
+    argumentos = tuple(_copiar(a) for a in caso.args)
+    impresso = io.StringIO()
+    valor, excecao, esgotado = None, None, False
+    inicio = time.perf_counter()
+    with (
+        warnings.catch_warnings(record=True) as capturados,
+        contextlib.redirect_stdout(impresso),
+        contextlib.redirect_stderr(impresso),
+    ):
+        warnings.simplefilter("always")
+        # underflow para subnormal ou 0 é benigno e esperado: não conta
+        with np.errstate(all="warn", under="ignore"):
+            cronometro = _Cronometro(limite)
+            try:
+                with cronometro:
+                    valor = funcao(*argumentos)
+                    cronometro.parar()
+            except _TempoEsgotado:
+                esgotado = True
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as erro:  # o estudante pode errar de qualquer jeito
+                excecao = erro
+    segundos = time.perf_counter() - inicio
+    if segundos > limite * 1.5:  # a resposta engoliu a interrupção, mas passou do limite
+        esgotado = True
+    avisos = tuple(
+        dict.fromkeys(
+            str(a.message)
+            for a in capturados
+            if issubclass(a.category, RuntimeWarning)
+            and any(t in str(a.message) for t in _AVISOS_DE_PONTO_FLUTUANTE)
+        )
+    )
+    alterados = tuple(
+        i
+        for i, (antes, depois) in enumerate(zip(originais, argumentos, strict=True))
+        if not _mesmo_valor(depois, antes)
+    )
+    if esgotado:
+        valor, excecao = None, None
+    return _Saida(
+        valor=valor,
+        excecao=excecao,
+        avisos=avisos,
+        impresso=impresso.getvalue(),
+        alterados=alterados,
+        tempo_esgotado=esgotado,
+        segundos=segundos,
     )
 
 
-def _executar(funcao: Callable[..., Any], caso: Caso) -> _Saida:
-    with warnings.catch_warnings(record=True) as capturados:
-        warnings.simplefilter("always")
-        # estouro negativo (underflow) para subnormal ou 0 é benigno e esperado: não conta
-        with np.errstate(all="warn", under="ignore"):
-            try:
-                valor = funcao(*_copiar(caso.args))
-            except NotImplementedError as erro:
-                return _Saida(excecao=erro)
-            except Exception as erro:  # o estudante pode errar de qualquer jeito
-                avisos = tuple(str(a.message) for a in capturados)
-                return _Saida(excecao=erro, avisos=avisos)
-    avisos = tuple(dict.fromkeys(str(a.message) for a in capturados))
-    return _Saida(valor=valor, avisos=avisos)
+# ---------------------------------------------------------------------------------------------
+# Comparação
 
 
 def _tolerancias(ex: Exercicio, caso: Caso) -> tuple[float, float]:
@@ -228,35 +414,49 @@ def _tolerancias(ex: Exercicio, caso: Caso) -> tuple[float, float]:
 
 
 def _como_array(valor: Any) -> np.ndarray | None:
+    """O valor como array de números reais; ``None`` se não for (texto, objeto, complexo...)."""
+    if valor is None or isinstance(valor, str | bytes):
+        return None
     try:
-        arr = np.asarray(valor)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            arr = np.asarray(valor)
+            if arr.dtype.kind not in "biuf":
+                return None
+            return arr.astype(np.float64)
     except Exception:
         return None
-    if arr.dtype.kind not in "biuf":
-        return None
-    return arr
+
+
+def _proximos(ex: Exercicio, caso: Caso, a: np.ndarray, b: np.ndarray) -> bool:
+    rtol, atol = _tolerancias(ex, caso)
+    with np.errstate(all="ignore"):
+        return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def _valor_confere(ex: Exercicio, caso: Caso, esperado: Any, obtido: _Saida) -> bool:
+    """Os valores e o formato conferem (sem olhar avisos nem argumentos alterados)?"""
+    if obtido.excecao is not None or obtido.tempo_esgotado:
+        return False
+    e = _como_array(esperado)
+    o = _como_array(obtido.valor)
+    if e is None or o is None or o.shape != e.shape:
+        return False
+    return _proximos(ex, caso, o, e)
 
 
 def _confere(ex: Exercicio, caso: Caso, esperado: _Saida, obtido: _Saida) -> bool:
-    if ex.proibir_avisos and obtido.avisos:
+    if obtido.alterados or (ex.proibir_avisos and obtido.avisos):
         return False
-    if esperado.excecao is not None:  # a referência nunca falha nos casos; por segurança
-        return obtido.excecao is not None and type(obtido.excecao) is type(esperado.excecao)
-    if obtido.excecao is not None or obtido.valor is None:
-        return False
-    e = np.asarray(esperado.valor)
-    o = _como_array(obtido.valor)
-    if o is None or o.shape != e.shape:
-        return False
-    rtol, atol = _tolerancias(ex, caso)
-    with np.errstate(all="ignore"):
-        return bool(np.allclose(o.astype(np.float64), e, rtol=rtol, atol=atol, equal_nan=True))
+    return _valor_confere(ex, caso, esperado.valor, obtido)
 
 
 def _iguais(ex: Exercicio, caso: Caso, a: _Saida, b: _Saida) -> bool:
     """Duas saídas quaisquer coincidem (para reconhecer um erro conhecido)?"""
-    if ex.proibir_avisos and bool(a.avisos) != bool(b.avisos):
+    if ex.proibir_avisos and set(a.avisos) != set(b.avisos):
         return False
+    if a.tempo_esgotado or b.tempo_esgotado:
+        return a.tempo_esgotado and b.tempo_esgotado
     if a.excecao is not None or b.excecao is not None:
         return (
             a.excecao is not None and b.excecao is not None and type(a.excecao) is type(b.excecao)
@@ -266,55 +466,127 @@ def _iguais(ex: Exercicio, caso: Caso, a: _Saida, b: _Saida) -> bool:
         return va is None and vb is None
     if va.shape != vb.shape:
         return False
-    rtol, atol = _tolerancias(ex, caso)
-    with np.errstate(all="ignore"):
-        return bool(
-            np.allclose(
-                va.astype(np.float64), vb.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True
-            )
-        )
+    return _proximos(ex, caso, va, vb)
+
+
+# ---------------------------------------------------------------------------------------------
+# Encolhimento: a menor entrada que ainda falha
+
+
+def _candidatos(caso: Caso) -> Iterator[Caso]:
+    """Entradas menores: apaga a posição ``j`` de um eixo de um argumento e, junto, a mesma
+    posição de todo outro argumento array que tem esse eixo com o mesmo tamanho (os alvos de
+    cada linha de logits, o gradiente ``g`` de cada ``y``...)."""
+    args = caso.args
+    for i, x in enumerate(args):
+        if not isinstance(x, np.ndarray):
+            continue
+        for eixo in range(x.ndim):
+            n = x.shape[eixo]
+            if n <= 1:
+                continue
+            for j in range(n):
+                novos = list(args)
+                for k, outro in enumerate(args):
+                    if k == i:
+                        novos[k] = np.delete(x, j, axis=eixo)
+                    elif (
+                        isinstance(outro, np.ndarray)
+                        and outro.ndim > eixo
+                        and outro.shape[eixo] == n
+                    ):
+                        novos[k] = np.delete(outro, j, axis=eixo)
+                yield Caso(tuple(novos))
+
+
+def _caso_valido(ex: Exercicio, caso: Caso) -> _Saida | None:
+    """A saída da referência, se a entrada é válida (a referência a aceita, sem avisos)."""
+    if ex.valido is not None:
+        try:
+            if not ex.valido(caso):
+                return None
+        except Exception:
+            return None
+    saida = _executar(ex.referencia, caso)
+    if saida.excecao is not None or saida.tempo_esgotado or saida.valor is None or saida.avisos:
+        return None
+    if _como_array(saida.valor) is None:
+        return None
+    return saida
 
 
 def _encolher(ex: Exercicio, resposta: Callable[..., Any], caso: Caso) -> Caso:
-    """Apaga linhas e colunas do primeiro argumento enquanto a resposta continuar falhando.
+    """Apaga posições dos argumentos enquanto a resposta continuar falhando.
 
-    Devolve a menor entrada encontrada com esse procedimento guloso (limitado a 300 tentativas).
+    Devolve a menor entrada encontrada com esse procedimento guloso, limitado em tentativas e
+    em tempo; toda entrada devolvida é aceita pela referência.
     """
+    inicio = time.perf_counter()
     tentativas = 0
     atual = caso
     mudou = True
-    while mudou and tentativas < 300:
+    while mudou:
         mudou = False
-        x = atual.args[0]
-        if not isinstance(x, np.ndarray):
-            break
-        for eixo in range(x.ndim):
-            if x.shape[eixo] <= 1:
+        for candidato in _candidatos(atual):
+            tentativas += 1
+            if tentativas > 300 or time.perf_counter() - inicio > LIMITE_ENCOLHER:
+                return atual
+            esperado = _caso_valido(ex, candidato)
+            if esperado is None:
                 continue
-            for i in range(x.shape[eixo]):
-                tentativas += 1
-                candidato = Caso((np.delete(x, i, axis=eixo), *atual.args[1:]))
-                esperado = _executar(ex.referencia, candidato)
-                if not _confere(ex, candidato, esperado, _executar(resposta, candidato)):
-                    atual, mudou = candidato, True
-                    break
-            if mudou or tentativas >= 300:
+            obtido = _executar(resposta, candidato, limite=min(1.0, LIMITE_POR_CASO))
+            if obtido.tempo_esgotado:
+                continue
+            if not _confere(ex, candidato, esperado, obtido):
+                atual, mudou = candidato, True
                 break
     return atual
 
 
-def _formatar(valor: Any) -> str:
-    if isinstance(valor, np.ndarray) or isinstance(valor, np.generic):
-        with np.printoptions(precision=6, threshold=30, edgeitems=3):
-            return (
-                np.array_repr(np.asarray(valor))
-                if isinstance(valor, np.ndarray)
-                else repr(valor.item())
-            )
+# ---------------------------------------------------------------------------------------------
+# Formatação
+
+
+def _repr_seguro(valor: Any) -> str:
+    try:
+        texto = repr(valor)
+    except Exception:
+        texto = f"<{type(valor).__name__} sem representação>"
+    return texto if len(texto) <= 300 else texto[:297] + "..."
+
+
+def _formatar(valor: Any, precisao: int = 6) -> str:
+    if isinstance(valor, np.ndarray | np.generic):
+        with np.printoptions(precision=precisao, threshold=30, edgeitems=3):
+            if isinstance(valor, np.ndarray):
+                return np.array_repr(valor)
+            return repr(valor.item())
     if isinstance(valor, BaseException):
         return f"{type(valor).__name__}: {valor}"
-    texto = repr(valor)
-    return texto if len(texto) <= 300 else texto[:297] + "..."
+    if isinstance(valor, float):
+        return repr(valor) if precisao > 6 else f"{valor:.{precisao}g}"
+    return _repr_seguro(valor)
+
+
+def _par_formatado(esperado: Any, obtido: Any) -> tuple[str, str, str | None]:
+    """Esperado e obtido com os dígitos que diferem: se os dois textos saem iguais com 6
+    casas, mais casas; se ainda iguais, a diferença (ou os dtypes)."""
+    a, b = _formatar(esperado), _formatar(obtido)
+    if a != b:
+        return a, b, None
+    a, b = _formatar(esperado, 17), _formatar(obtido, 17)
+    ea, eb = _como_array(esperado), _como_array(obtido)
+    nota = None
+    if ea is not None and eb is not None and ea.shape == eb.shape:
+        with np.errstate(all="ignore"):
+            dif = eb - ea
+        with np.printoptions(precision=3, threshold=30, edgeitems=3):
+            nota = f"Diferença (obtido − esperado): {np.array_repr(dif) if dif.ndim else dif}"
+    if a == b:
+        tipo_a = getattr(esperado, "dtype", type(esperado).__name__)
+        tipo_b = getattr(obtido, "dtype", type(obtido).__name__)
+        nota = f"Os valores coincidem; os tipos diferem: esperado {tipo_a}, obtido {tipo_b}."
+    return a, b, nota
 
 
 def _descrever_caso(ex: Exercicio, caso: Caso) -> str:
@@ -324,10 +596,26 @@ def _descrever_caso(ex: Exercicio, caso: Caso) -> str:
     )
 
 
+def _nomes_alterados(ex: Exercicio, alterados: Sequence[int]) -> str:
+    nomes = [f"`{ex.parametros[i]}`" for i in alterados]
+    return nomes[0] if len(nomes) == 1 else ", ".join(nomes[:-1]) + " e " + nomes[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Diagnóstico pelo sintoma
+
+
 def _sintoma_generico(
-    ex: Exercicio, caso: Caso, esperado: np.ndarray, obtido: _Saida
+    ex: Exercicio, caso: Caso, esperado: Any, obtido: _Saida
 ) -> tuple[str, str] | None:
     """Diagnóstico pelo sintoma, quando a resposta não coincide com nenhum erro do catálogo."""
+    if obtido.tempo_esgotado:
+        return (
+            "tempo-esgotado",
+            f"sua função passou de {LIMITE_POR_CASO:g} s neste caso e foi interrompida: um laço "
+            "que não termina, ou uma conta muito mais lenta que o necessário (um laço Python por "
+            "elemento, ou um algoritmo quadrático).",
+        )
     if obtido.excecao is not None:
         texto = str(obtido.excecao)
         if isinstance(obtido.excecao, ValueError) and "broadcast" in texto:
@@ -336,36 +624,52 @@ def _sintoma_generico(
                 "formato: as operações não se alinharam (broadcast). Reduções como max e sum "
                 "precisam de keepdims=True para que o resultado se alinhe com cada linha.",
             )
-        return ("excecao", f"sua função levantou {type(obtido.excecao).__name__}: {texto}")
+        return (
+            "excecao",
+            f"sua função levantou {type(obtido.excecao).__name__}: {texto}. O erro é da sua "
+            "função, na entrada acima.",
+        )
+    e = _como_array(esperado)
+    if obtido.valor is None:
+        return (
+            "devolveu-none",
+            "sua função devolveu None — faltou o `return`?",
+        )
     valor = _como_array(obtido.valor)
-    if ex.proibir_avisos and obtido.avisos and valor is not None and valor.shape == esperado.shape:
-        rtol, atol = _tolerancias(ex, caso)
-        with np.errstate(all="ignore"):
-            certo = np.allclose(
-                valor.astype(np.float64), esperado, rtol=rtol, atol=atol, equal_nan=True
-            )
-        if certo:
+    if valor is None:
+        return (
+            "nao-numerico",
+            "a função deve devolver números (um array, ou um número); devolveu "
+            f"{_formatar(obtido.valor)} (tipo {type(obtido.valor).__name__})",
+        )
+    if e is None:
+        return None
+    if valor.shape != e.shape:
+        if valor.size == e.size and _proximos(ex, caso, valor.reshape(e.shape), e):
+            extra = " Os valores estão certos; só o formato não."
+        else:
+            extra = ""
+        return (
+            "formato",
+            f"formato errado: esperado {e.shape} ({ex.formato}), obtido {valor.shape}.{extra}",
+        )
+    if _proximos(ex, caso, valor, e):
+        if obtido.alterados:
+            return None  # o valor está certo: o problema é o argumento alterado (dito à parte)
+        if ex.proibir_avisos and obtido.avisos:
             return (
                 "avisos",
                 "o valor está certo, mas a função emitiu avisos do numpy. Algum cálculo "
                 "intermediário estourou — mesmo que o resultado final não o use.",
             )
-    if valor is None:
-        return (
-            "nao-numerico",
-            f"a função deve devolver um array de números; devolveu {_formatar(obtido.valor)}",
-        )
-    if valor.shape != esperado.shape:
-        return (
-            "formato",
-            f"formato errado: esperado {esperado.shape}, obtido {valor.shape}. "
-            "A saída deve ter o mesmo formato da entrada.",
-        )
+        return None
     if ex.sintomas is not None:
-        especifico = ex.sintomas(caso, esperado, valor)
+        especifico = ex.sintomas(caso, e, valor)
         if especifico is not None:
             return especifico
-    nao_finito = ~np.isfinite(valor) & np.isfinite(esperado)
+    with np.errstate(all="ignore"):
+        nao_finito = ~np.isfinite(valor) & np.isfinite(e)
+        zerado = (valor == 0) & (np.abs(e) >= np.finfo(np.float64).tiny) & np.isfinite(e)
     if nao_finito.any():
         if any("overflow" in a for a in obtido.avisos):
             return (
@@ -373,80 +677,206 @@ def _sintoma_generico(
                 "estouro (overflow): alguma exponencial passou do maior número representável e "
                 "virou inf. Subtraia o máximo de cada linha antes de exp.",
             )
-        return ("nao-finito", "a saída tem inf ou nan onde o valor esperado é finito.")
+        return (
+            "nao-finito",
+            "a saída tem inf ou nan onde o valor esperado é finito — o sinal de uma conta que "
+            "estourou (mesmo que nenhum aviso tenha aparecido).",
+        )
+    if zerado.any() and not np.any(e == 0):
+        return (
+            "zerado",
+            "a saída tem 0 onde o valor esperado não é 0: alguma conta intermediária estourou "
+            "(overflow) ou virou 0 (underflow) e levou o resultado junto.",
+        )
+    tipo = getattr(obtido.valor, "dtype", None)
+    if tipo is not None and tipo in (np.float32, np.float16):
+        rtol32, atol32 = ex.rtol32, ex.atol32
+        with np.errstate(all="ignore"):
+            if np.allclose(valor, e, rtol=rtol32, atol=atol32, equal_nan=True):
+                return (
+                    "precisao",
+                    f"os valores estão certos só até a precisão de {tipo}: a entrada é float64, "
+                    f"e a sua função devolveu {tipo}. Calcule e devolva em float64.",
+                )
     return None
 
 
+# ---------------------------------------------------------------------------------------------
+# O veredito
+
+
+def _nomes_no_codigo(resposta: Callable[..., Any]) -> set[str] | None:
+    """Os nomes (identificadores e atributos) usados no código da resposta, sem o nome da
+    própria função; ``None`` quando o código não está disponível (uma função embutida...)."""
+    try:
+        fonte = textwrap.dedent(inspect.getsource(resposta))
+        nomes = {
+            t.string
+            for t in tokenize.generate_tokens(io.StringIO(fonte).readline)
+            if t.type == tokenize.NAME
+        }
+    except Exception:
+        return None
+    return nomes - {getattr(resposta, "__name__", "")}
+
+
 def verificar_funcao(ex: Exercicio, resposta: Any) -> Resultado:
-    """Corrige ``resposta`` (uma função) contra o exercício ``ex``."""
+    """Corrige ``resposta`` (uma função) contra o exercício ``ex``; nunca levanta por causa da
+    resposta: todo caminho termina num :class:`Resultado`."""
+    resultado = _verificar(ex, resposta)
+    from companion.exercicios import _progresso
+
+    _progresso.registrar_veredito(ex.id, resultado.estado)
+    return resultado
+
+
+def _verificar(ex: Exercicio, resposta: Any) -> Resultado:
     nao_tentado = (
         f"Complete a função e rode a célula de novo. Peça uma dica com dica({ex.id!r}) se precisar."
     )
+    assinatura = f"f({', '.join(ex.parametros)})"
     if resposta is None:
         return Resultado(ex.id, "nao_tentado", "A resposta é None. " + nao_tentado)
     if not callable(resposta):
-        raise TypeError(
-            f"resposta deve ser uma função (o exercício {ex.id!r} pede "
-            f"f({', '.join(ex.parametros)})); recebido {_formatar(resposta)} "
-            f"(tipo {type(resposta).__name__})"
+        return Resultado(
+            ex.id,
+            "incorreto",
+            f"A resposta deve ser uma função (o exercício {ex.id!r} pede {assinatura}); "
+            f"recebido {_formatar(resposta)} (tipo {type(resposta).__name__}). Passe a própria "
+            "função, sem parênteses: verificar(id, minha_funcao), e não minha_funcao(...).",
+            diagnostico="nao-e-funcao",
         )
+
     casos = ex.casos()
+    # a referência roda antes da resposta, e os seus valores são copiados: nada que a resposta
+    # faça muda o que se compara
     saidas_ref = [_executar(ex.referencia, c) for c in casos]
+    saidas_ref = [copy.deepcopy(s) for s in saidas_ref]
+
+    inicio = time.perf_counter()
     falhas: list[int] = []
-    saidas_resp: list[_Saida] = []
+    saidas_resp: dict[int, _Saida] = {}
     for i, (caso, ref) in enumerate(zip(casos, saidas_ref, strict=True)):
         obtido = _executar(resposta, caso)
-        saidas_resp.append(obtido)
-        if isinstance(obtido.excecao, NotImplementedError) or (
-            obtido.excecao is None and obtido.valor is None
-        ):
-            if i == 0:
-                return Resultado(
-                    ex.id, "nao_tentado", "A função ainda não foi escrita. " + nao_tentado
-                )
+        saidas_resp[i] = obtido
+        if i == 0 and isinstance(obtido.excecao, NotImplementedError):
+            return Resultado(
+                ex.id, "nao_tentado", "A função ainda não foi escrita. " + nao_tentado
+            )
         if not _confere(ex, caso, ref, obtido):
             falhas.append(i)
+        if obtido.tempo_esgotado or (
+            time.perf_counter() - inicio > LIMITE_TOTAL and i + 1 < len(casos)
+        ):
+            break  # não roda os casos seguintes: a verificação não pode travar o notebook
+
+    impressos = [s.impresso for s in saidas_resp.values() if s.impresso.strip()]
+    avisos_extra: list[str] = []
+    if impressos:
+        texto = impressos[0].rstrip()
+        if len(texto) > 600:
+            texto = texto[:600] + " [...]"
+        avisos_extra.append(
+            "Sua função imprimiu (mostrado uma vez, da primeira chamada que imprimiu):\n" + texto
+        )
+
+    ultimo = max(saidas_resp)
+    if not falhas and ultimo + 1 < len(casos):
+        # parou antes do fim por tempo total, sem falha: o caso seguinte conta como lento
+        falhas.append(ultimo)
     if not falhas:
         return Resultado(
             ex.id,
             "correto",
-            f"Sua função passou nos {len(casos)} casos de teste, inclusive os extremos.",
+            "\n".join(
+                [f"Sua função passou nos {len(casos)} casos de teste, inclusive os extremos."]
+                + avisos_extra
+            ),
         )
+    return _veredito_incorreto(ex, resposta, casos, saidas_ref, saidas_resp, falhas, avisos_extra)
+
+
+def _veredito_incorreto(
+    ex: Exercicio,
+    resposta: Callable[..., Any],
+    casos: list[Caso],
+    saidas_ref: list[_Saida],
+    saidas_resp: dict[int, _Saida],
+    falhas: list[int],
+    avisos_extra: list[str],
+) -> Resultado:
+    primeiro = falhas[0]
+    obtido_primeiro = saidas_resp[primeiro]
+    lento = obtido_primeiro.tempo_esgotado
 
     # diagnóstico: o catálogo de erros conhecidos. Primeiro, um erro que falha exatamente nos
     # mesmos casos e coincide com a resposta neles; senão, um que coincida nos casos que falharam.
     diagnostico: tuple[str, str] | None = None
-    candidatos: list[tuple[ErroConhecido, bool]] = []
-    for erro in ex.erros_conhecidos:
-        saidas_erro = [_executar(erro.funcao, c) for c in casos]
-        if all(_iguais(ex, casos[i], saidas_resp[i], saidas_erro[i]) for i in falhas):
-            falhas_erro = [
-                i for i, c in enumerate(casos) if not _confere(ex, c, saidas_ref[i], saidas_erro[i])
-            ]
-            candidatos.append((erro, falhas_erro == falhas))
-    if candidatos:
-        # sorted é estável: entre os exatos (ou entre os demais), vale a ordem do catálogo
-        erro, _ = sorted(candidatos, key=lambda par: not par[1])[0]
-        diagnostico = (erro.nome, erro.diagnostico)
+    if not lento:
+        nomes = _nomes_no_codigo(resposta)
+        rodados = sorted(saidas_resp)
+        candidatos: list[tuple[ErroConhecido, bool]] = []
+        for erro in ex.erros_conhecidos:
+            if erro.no_codigo and nomes is not None and not nomes & set(erro.no_codigo):
+                continue
+            saidas_erro = {i: _executar(erro.funcao, casos[i]) for i in rodados}
+            if all(_iguais(ex, casos[i], saidas_resp[i], saidas_erro[i]) for i in falhas):
+                falhas_erro = [
+                    i for i in rodados if not _confere(ex, casos[i], saidas_ref[i], saidas_erro[i])
+                ]
+                candidatos.append((erro, falhas_erro == falhas))
+        if candidatos:
+            # sorted é estável: entre os exatos (ou entre os demais), vale a ordem do catálogo
+            erro, _ = sorted(candidatos, key=lambda par: not par[1])[0]
+            diagnostico = (erro.nome, erro.diagnostico)
 
-    primeiro = casos[falhas[0]]
-    menor = _encolher(ex, resposta, primeiro)
-    esperado = _executar(ex.referencia, menor)
-    obtido = _executar(resposta, menor)
+    if lento:
+        menor, esperado, obtido = casos[primeiro], saidas_ref[primeiro], obtido_primeiro
+    else:
+        menor = _encolher(ex, resposta, casos[primeiro])
+        if menor is casos[primeiro]:
+            esperado, obtido = saidas_ref[primeiro], obtido_primeiro
+        else:
+            esperado = _executar(ex.referencia, menor)
+            obtido = _executar(resposta, menor, limite=min(1.0, LIMITE_POR_CASO))
     if diagnostico is None:
-        diagnostico = _sintoma_generico(ex, menor, np.asarray(esperado.valor), obtido)
+        diagnostico = _sintoma_generico(ex, menor, esperado.valor, obtido)
 
     partes = [
-        f"Falhou em {len(falhas)} de {len(casos)} casos. Menor entrada que falha:",
+        f"Falhou em {len(falhas)} de {len(casos)} casos. "
+        + ("Entrada em que a sua função passou do tempo:" if lento else "Menor entrada que falha:"),
         _descrever_caso(ex, menor),
-        f"Esperado: {_formatar(esperado.valor)}",
-        "Obtido:   "
-        + (_formatar(obtido.excecao) if obtido.excecao is not None else _formatar(obtido.valor)),
     ]
+    if lento:
+        partes.append(f"Esperado: {_formatar(esperado.valor)}")
+        partes.append(f"Obtido:   nada — interrompida depois de {LIMITE_POR_CASO:g} s")
+    elif obtido.excecao is not None:
+        partes.append(f"Esperado: {_formatar(esperado.valor)}")
+        partes.append(f"Obtido:   {_formatar(obtido.excecao)}")
+    else:
+        a, b, nota = _par_formatado(esperado.valor, obtido.valor)
+        partes += [f"Esperado: {a}", f"Obtido:   {b}"]
+        if nota and not obtido.alterados:
+            partes.append(nota)
     if obtido.avisos:
         partes.append("Avisos do numpy: " + "; ".join(obtido.avisos))
+    alterados = obtido.alterados or next(
+        (saidas_resp[i].alterados for i in falhas if saidas_resp[i].alterados), ()
+    )
+    if alterados:
+        nomes = _nomes_alterados(ex, alterados)
+        aviso = (
+            f"sua função alterou o argumento {nomes} no lugar (por exemplo com `x -= ...`, "
+            "`x /= ...` ou `np.exp(x, out=x)`): quem chama perde os dados originais. Trabalhe "
+            "numa cópia, ou escreva `x = x - ...` em vez de `x -= ...`."
+        )
+        if diagnostico is None:
+            diagnostico = ("entrada-alterada", aviso)
+        else:
+            avisos_extra = [*avisos_extra, "Além disso, " + aviso]
     if diagnostico is not None:
         partes.append(f"Diagnóstico: {diagnostico[1]}")
+    partes += avisos_extra
     return Resultado(
         ex.id,
         "incorreto",
@@ -464,3 +894,4 @@ def codigo_fonte(funcao: Callable[..., Any]) -> str:
 def formatar_dica(ex: Exercicio, nivel: int, dicas: Sequence[str]) -> Texto:
     total = len(dicas)
     return Texto(f"**Dica {nivel} de {total}** (`{ex.id}`): {dicas[nivel - 1]}")
+
