@@ -5,6 +5,7 @@ diagnóstico certo. Também: respostas corretas escritas de outro jeito passam."
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -37,11 +38,20 @@ def _esqueleto_vazio(*args):
 
 
 @pytest.mark.parametrize("id", ["softmax-estavel", "temperatura"])
-@pytest.mark.parametrize("resposta", [_esqueleto, _esqueleto_vazio, None])
+@pytest.mark.parametrize("resposta", [_esqueleto, None])
 def test_esqueleto_nao_tentado(id, resposta):
     resultado = verificar(id, resposta)
     assert resultado.estado == "nao_tentado" and not resultado
     assert f"dica({id!r})" in resultado.mensagem
+
+
+@pytest.mark.parametrize("id", ["softmax-estavel", "temperatura"])
+def test_funcao_sem_return_nao_e_nao_tentada(id):
+    # issue 11 §3: só o esqueleto (NotImplementedError, ou None como resposta) é «não tentado»;
+    # uma função escrita que devolve None é incorreta, com a pergunta sobre o return
+    resultado = verificar(id, _esqueleto_vazio)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "devolveu-none"
+    assert "faltou o `return`?" in resultado.mensagem
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,6 +213,100 @@ def com_torch(x):
     return torch.softmax(torch.as_tensor(x), dim=-1).numpy()
 
 
+def com_scipy(x):
+    return scipy.special.softmax(x, axis=-1)
+
+
+def com_laco_por_linha(x):
+    # um laço Python sobre as linhas, com math: estável porque subtrai o máximo de cada linha
+    x = np.asarray(x, dtype=float)
+    saida = np.empty_like(x)
+    for indice in np.ndindex(x.shape[:-1]):
+        linha = x[indice]
+        m = max(linha)
+        exps = [math.exp(v - m) for v in linha]
+        total = sum(exps)
+        saida[indice] = [e / total for e in exps]
+    return saida
+
+
+def com_max_e_none(x):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(x - np.max(x, axis=-1)[..., None])
+    return e / np.sum(e, axis=-1)[..., None]
+
+
+def devolve_lista(x):
+    # uma lista de floats (ou de listas) é uma resposta aceitável
+    return softmax(x).tolist()
+
+
+def com_aviso_alheio(x):
+    warnings.warn("esta função será renomeada", stacklevel=2)
+    return softmax(x)
+
+
+def com_deprecation_warning(x):
+    warnings.warn("x", DeprecationWarning, stacklevel=2)
+    return cap01.softmax_estavel(x)
+
+
+@pytest.mark.parametrize(
+    "resposta",
+    [
+        em_float32,
+        pela_logsumexp,
+        com_torch,
+        com_scipy,
+        com_laco_por_linha,
+        com_max_e_none,
+        devolve_lista,
+        com_aviso_alheio,
+        com_deprecation_warning,
+    ],
+)
+def test_respostas_corretas_alternativas(resposta):
+    resultado = verificar("softmax-estavel", resposta)
+    assert resultado.ok, resultado.mensagem
+
+
+# ---------------------------------------------------------------------------------------------
+# As famílias de erro do issue 11 §2
+
+
+def ingenua_silenciada(x):
+    with np.errstate(all="ignore"):
+        e = np.exp(x)
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def ingenua_com_simplefilter(x):
+    warnings.simplefilter("ignore")
+    return np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("resposta", [ingenua_silenciada, ingenua_com_simplefilter])
+def test_avisos_silenciados_sao_recusados_pelos_valores(resposta):
+    # sem nenhum aviso, o nan do estouro aparece nos valores
+    resultado = verificar("softmax-estavel", resposta)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "exp-ingenua"
+    assert "nan" in resultado.mensagem
+
+
+def maximo_global_silenciado(x):
+    with np.errstate(invalid="ignore"):
+        e = np.exp(x - x.max())
+        return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def test_maximo_global_em_lote_com_escalas_diferentes():
+    # só as entradas que misturam escalas (linhas e mapas de (B, T, K)) o pegam
+    resultado = verificar("softmax-estavel", maximo_global_silenciado)
+    assert resultado.diagnostico == "maximo-global", resultado.mensagem
+    assert resultado.detalhes["entrada"][0].ndim >= 2
+    assert "nan" in resultado.mensagem
+
+
 def que_altera_a_entrada(x):
     x -= x.max(axis=-1, keepdims=True)
     np.exp(x, out=x)
@@ -210,9 +314,113 @@ def que_altera_a_entrada(x):
     return x
 
 
-@pytest.mark.parametrize("resposta", [em_float32, pela_logsumexp, com_torch, que_altera_a_entrada])
-def test_respostas_corretas_alternativas(resposta):
-    assert verificar("softmax-estavel", resposta).ok
+def exp_no_lugar(x):
+    x = np.asarray(x, dtype=float)  # o esqueleto do capítulo: não copia um array float64
+    np.exp(x - x.max(axis=-1, keepdims=True), out=x)
+    return x / x.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("resposta", [que_altera_a_entrada, exp_no_lugar])
+def test_entrada_alterada_e_recusada_com_o_nome_do_parametro(resposta):
+    resultado = verificar("softmax-estavel", resposta)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "entrada-alterada"
+    assert "sua função alterou o argumento `x` no lugar" in resultado.mensagem
+
+
+def temperatura_no_lugar(logits, T):
+    logits /= T
+    logits -= logits.max(axis=-1, keepdims=True)
+    e = np.exp(logits)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_temperatura_entrada_alterada_nomeia_logits():
+    resultado = verificar("temperatura", temperatura_no_lugar)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "entrada-alterada"
+    assert "sua função alterou o argumento `logits` no lugar" in resultado.mensagem
+    assert "`T`" not in resultado.mensagem
+
+
+@pytest.mark.parametrize(
+    "id, resposta",
+    [
+        ("softmax-estavel", lambda x: cap01.softmax_estavel(x).ravel()),
+        ("softmax-estavel", lambda x: cap01.softmax_estavel(x)[None]),
+        ("temperatura", lambda logits, T: cap01.softmax_com_temperatura(logits, T).ravel()),
+    ],
+)
+def test_formato_errado_nomeia_o_formato_do_exercicio(id, resposta):
+    resultado = verificar(id, resposta)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "formato"
+    parametro = "x" if id == "softmax-estavel" else "logits"
+    assert f"(o mesmo formato de {parametro}: uma probabilidade para cada logit)" in (
+        resultado.mensagem
+    )
+    assert "Os valores estão certos; só o formato não." in resultado.mensagem
+
+
+@pytest.mark.parametrize(
+    "id, resposta",
+    [
+        ("softmax-estavel", lambda x: cap01.softmax_estavel(x).astype(np.float32)),
+        ("temperatura", lambda logits, T: softmax(logits, temperature=T).astype(np.float32)),
+    ],
+)
+def test_float32_para_entrada_float64(id, resposta):
+    resultado = verificar(id, resposta)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "precisao"
+    assert "float32" in resultado.mensagem
+
+
+def temperatura_ingenua_silenciada(logits, T):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        e = np.exp(np.asarray(logits) / T)
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_temperatura_ingenua_com_logits_nos_milhares():
+    # a forma ingênua, silenciada, cai mesmo com T >= 1 (logits nas centenas e nos milhares)
+    resultado = verificar("temperatura", temperatura_ingenua_silenciada)
+    assert resultado.diagnostico == "exp-ingenua", resultado.mensagem
+    casos = cap01.TEMPERATURA.casos()
+    falhas_com_t_grande = [
+        c for c in casos if c.args[1] >= 1 and not np.all(np.isfinite(_exp_ingenua_t(*c.args)))
+    ]
+    assert len(falhas_com_t_grande) >= 2
+
+
+def _exp_ingenua_t(logits, T):
+    with np.errstate(all="ignore"):
+        e = np.exp(np.asarray(logits) / T)
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def temperatura_maximo_global(logits, T):
+    z = np.asarray(logits) / T
+    z = z - np.max(z)
+    return np.exp(z) / np.exp(z).sum(-1, keepdims=True)
+
+
+def test_temperatura_maximo_global():
+    resultado = verificar("temperatura", temperatura_maximo_global)
+    assert resultado.diagnostico == "maximo-global", resultado.mensagem
+
+
+def temperatura_com_laco(logits, T):
+    logits = np.asarray(logits, dtype=float)
+    saida = np.empty_like(logits)
+    for indice in np.ndindex(logits.shape[:-1]):
+        z = [v / T for v in logits[indice]]
+        m = max(z)
+        exps = [math.exp(v - m) for v in z]
+        saida[indice] = [e / sum(exps) for e in exps]
+    return saida
+
+
+def temperatura_com_aviso_alheio(logits, T):
+    warnings.warn("T deveria ser positivo", UserWarning, stacklevel=2)
+    return cap01.softmax_com_temperatura(logits, T)
 
 
 @pytest.mark.parametrize(
@@ -224,6 +432,12 @@ def test_respostas_corretas_alternativas(resposta):
         lambda logits, T: (lambda p: p / p.sum(-1, keepdims=True))(
             np.exp(scipy.special.log_softmax(logits, axis=-1) / T)
         ),
+        # subtrair o máximo antes de dividir por T dá o mesmo (T > 0)
+        lambda logits, T: cap01.softmax_estavel((logits - np.max(logits, -1, keepdims=True)) / T),
+        lambda logits, T: torch.softmax(torch.as_tensor(logits) / T, dim=-1).numpy(),
+        lambda logits, T: softmax(logits, temperature=T).tolist(),
+        temperatura_com_laco,
+        temperatura_com_aviso_alheio,
     ],
 )
 def test_respostas_corretas_alternativas_temperatura(resposta):

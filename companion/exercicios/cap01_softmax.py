@@ -140,6 +140,20 @@ def _casos_softmax_estavel() -> list[Caso]:
         Caso((np.array([0.0, -np.inf, 1.0]),)),
         Caso((np.array([[0.0, 1.0], [1000.0, 1001.0]]),)),
         Caso((np.array([[10.0, 20.0, 100.0], [1.0, 2.0, 3.0]], dtype=np.float32),)),
+        # escalas muito diferentes entre as linhas e entre os mapas de um lote (B, T, K): um só
+        # máximo para o array inteiro zera as exponenciais de algumas linhas (0/0 = nan)
+        Caso((np.array([[-2000.0, -2001.0, -1999.5], [3.0, 1.0, 2.0], [800.0, 799.0, 750.0]]),)),
+        Caso(
+            (
+                np.array(
+                    [
+                        [[1500.0, 1499.0, 1490.0], [-3.0, 0.5, 1.0]],
+                        [[-1200.0, -1201.0, -1198.0], [2.0, 2.0, -1.0]],
+                    ]
+                ),
+            )
+        ),
+        Caso((np.array([[0.0, 1.0], [150.0, 151.0]], dtype=np.float32),)),
         Caso((rng.normal(size=(2, 3, 4)),)),
         Caso((rng.normal(scale=3.0, size=(4, 5)),)),
         Caso((rng.normal(scale=50.0, size=(3, 7)),)),
@@ -163,6 +177,7 @@ SOFTMAX_ESTAVEL = registrar(
         ),
         erros_conhecidos=ERROS_SOFTMAX_ESTAVEL,
         sintomas=_sintoma_probabilidades,
+        formato="o mesmo formato de x: uma probabilidade para cada logit",
         explicacao=(
             "Subtrair o máximo de cada linha deixa todo expoente em $(-\\infty, 0]$: a exponencial "
             "nunca estoura, e o maior termo vale exatamente 1, de modo que a soma nunca é 0."
@@ -201,6 +216,12 @@ def _t_sem_normalizar(logits, T):
     return np.exp(z - z.max(axis=-1, keepdims=True))
 
 
+def _t_maximo_global(logits, T):
+    z = np.asarray(logits) / T
+    e = np.exp(z - z.max())
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 ERROS_TEMPERATURA = (
     ErroConhecido(
         "exp-ingenua",
@@ -231,6 +252,13 @@ ERROS_TEMPERATURA = (
         _t_sem_normalizar,
         "falta normalizar: depois de exp, divida pela soma de cada linha para que ela some 1.",
     ),
+    ErroConhecido(
+        "maximo-global",
+        _t_maximo_global,
+        "máximo global: subtraia o máximo de cada linha de logits / T "
+        "(z.max(axis=-1, keepdims=True)), não o do array inteiro. Numa linha muito abaixo do "
+        "máximo do lote, todas as exponenciais viram 0 e a divisão dá 0/0 = nan.",
+    ),
 )
 
 
@@ -246,6 +274,13 @@ def _casos_temperatura() -> list[Caso]:
         Caso((np.array([[0.5, 0.2, 0.1, -0.3]]), 0.05)),
         Caso((rng.normal(size=(3, 6)), 0.7)),
         Caso((rng.normal(scale=5.0, size=(2, 2, 5)), 3.0)),
+        # logits nas centenas e nos milhares: mesmo com T >= 1, logits / T passa de 709
+        Caso((np.array([2000.0, 1999.0, 1990.0]), 2.0)),
+        Caso((np.array([[300.0, 200.0, 100.0], [-2000.0, -2500.0, -1900.0]]), 1.0)),
+        Caso((np.array([8000.0, 7990.0, 7000.0, -8000.0]), 10.0)),
+        # linhas de escalas muito diferentes no mesmo lote (depois de dividir por T)
+        Caso((np.array([[0.0, 1.0, -0.5], [10.0, 11.0, 9.0]]), 0.01)),
+        Caso((np.array([[[-900.0, -899.0], [1.0, 2.0]], [[950.0, 951.0], [0.0, 0.5]]]), 1.0)),
     ]
 
 
@@ -264,6 +299,7 @@ TEMPERATURA = registrar(
         ),
         erros_conhecidos=ERROS_TEMPERATURA,
         sintomas=_sintoma_probabilidades,
+        formato="o mesmo formato de logits: uma probabilidade para cada logit",
         explicacao=(
             "Dividir por $T$ antes da softmax escala as diferenças entre os logits: $T < 1$ as "
             "amplia (mais perto do argmax), $T > 1$ as encolhe (mais perto da uniforme)."

@@ -37,6 +37,12 @@ def _ingenua(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _ingenua_silenciada(x):
+    # o aviso some, o estouro não: e^{720} = inf e 1/(1 + inf) = 0
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
 def _exp_sobre_um_mais_exp(x):
     e = np.exp(x)
     return e / (1.0 + e)
@@ -52,10 +58,11 @@ def _tanh_errada(x):
 
 
 _ESTOURO_NEGATIVO = (
-    "estouro (overflow): para x muito negativo, e^{-x} passa do maior float e vira inf. O "
-    "resultado 1/(1 + inf) = 0 sai certo por sorte, mas o numpy avisa do estouro — e a mesma "
-    "conta, escrita como e^x/(1 + e^x), daria inf/inf = nan. Calcule com z = e^{-|x|}, que nunca "
-    "estoura: 1/(1 + z) para x >= 0 e z/(1 + z) para x < 0."
+    "estouro (overflow): para x muito negativo, e^{-x} passa do maior float e vira inf, e o "
+    "numpy avisa. O resultado 1/(1 + inf) = 0 só está certo para x < −745; entre −745 e "
+    "−709,78, σ(x) é um número subnormal que o float64 representa (σ(−720) ≈ 2·10⁻³¹³), e o 0 "
+    "está errado. A mesma conta, escrita como e^x/(1 + e^x), daria inf/inf = nan para x grande. "
+    "Calcule com z = e^{-|x|}, que nunca estoura: 1/(1 + z) para x >= 0 e z/(1 + z) para x < 0."
 )
 
 ERROS_SIGMOIDE = (
@@ -65,8 +72,19 @@ ERROS_SIGMOIDE = (
         "np.where calcula os dois ramos para todos os elementos e só depois escolhe: o ramo "
         "descartado estoura e emite avisos, mesmo com o resultado certo. Use z = e^{-|x|} nos "
         "dois ramos, que nunca estoura.",
+        no_codigo=("where",),
     ),
     ErroConhecido("ingenua", _ingenua, _ESTOURO_NEGATIVO),
+    ErroConhecido(
+        "ingenua-silenciada",
+        _ingenua_silenciada,
+        "sua função devolve 0 onde σ(x) ainda é um número subnormal do float64 (entre "
+        "x ≈ −745 e x ≈ −709,78), como a forma 1/(1 + e^{-x}) com o aviso de estouro "
+        "silenciado: em x = −720, 1/(1 + e^{720}) = 0 porque e^{720} estourou (virou inf), mas o "
+        "valor exato é σ(−720) ≈ 2·10⁻³¹³. Silenciar o aviso não conserta a conta "
+        "(scipy.special.expit e torch.sigmoid também dão 0 ali). Calcule com z = e^{-|x|}, que "
+        "nunca estoura: para x < 0, z/(1 + z) = e^{-720}/(1 + e^{-720}) ≈ 2·10⁻³¹³.",
+    ),
     ErroConhecido(
         "exp-sobre-um-mais-exp",
         _exp_sobre_um_mais_exp,
@@ -91,6 +109,10 @@ def _casos_sigmoide() -> list[Caso]:
         Caso((np.array([-720.0, -40.0, 40.0]),)),
         Caso((np.array([-100.0, -90.0, 100.0], dtype=np.float32),)),
         Caso((np.array([[-np.inf, np.inf], [-5.0, 5.0]]),)),
+        # a cauda subnormal: σ(x) ≈ e^{x} fica abaixo do menor float64 normal (x < −708,4) e
+        # ainda é representável até x ≈ −745; até −722 o espaçamento relativo dos subnormais
+        # (< 4e-10) cabe na tolerância, e z/(1 + z) com z = e^{-|x|} acerta
+        Caso((np.array([[-709.9, -712.5, 3.0], [-715.25, -720.0, -722.0]]),)),
         Caso((rng.normal(scale=4.0, size=(3, 4)),)),
         Caso((rng.normal(scale=400.0, size=(2, 3, 5)),)),
     ]
@@ -117,10 +139,13 @@ SIGMOIDE_ESTAVEL = registrar(
             "uma só exponencia números $\\le 0$ de um lado do zero. Com $z = e^{-|x|}$ as duas "
             "ficam seguras, e o `np.where` não calcula nada que estoure."
         ),
-        # Diferenças abaixo do menor número normal não contam: σ(-720) ≈ 2e-313 é subnormal, e
-        # scipy.special.expit e torch.sigmoid também dão 0 ali. O que reprova a forma ingênua
-        # é o estouro (proibir_avisos).
-        atol=1e-300,
+        formato="o mesmo formato de x: σ elemento a elemento",
+        # A cauda subnormal do float64 é exigida, como em companion.sigmoid: σ(−720) ≈ 2e-313, e
+        # um 0 ali (a forma ingênua com o aviso silenciado, scipy.special.expit, torch.sigmoid)
+        # é recusado. O atol só absorve o arredondamento na cauda mais funda (x < −737), onde os
+        # subnormais têm poucos dígitos. Em float32 os subnormais não são exigidos (atol32).
+        # proibir_avisos: o np.where com dois ramos tem os valores certos, mas estoura.
+        atol=1e-320,
         atol32=1e-37,
         proibir_avisos=True,
     )
@@ -155,6 +180,18 @@ def _divide_pela_soma(logits):
     return logits[..., 1] / logits.sum(axis=-1)
 
 
+def _duas_maximo_global(logits):
+    logits = np.asarray(logits, dtype=float)
+    e = np.exp(logits - logits.max())
+    return e[..., 1] / e.sum(axis=-1)
+
+
+def _eixo_sobrando(logits):
+    logits = np.asarray(logits, dtype=float)
+    # fatiar com 1: e :1 mantém o último eixo, com tamanho 1
+    return sigmoide_estavel(logits[..., 1:] - logits[..., :1])
+
+
 ERROS_DUAS_CLASSES = (
     ErroConhecido(
         "classe-trocada",
@@ -186,6 +223,21 @@ ERROS_DUAS_CLASSES = (
         "dividir o logit pela soma dos logits não é a softmax: falta a exponencial (e o "
         "resultado pode ser negativo ou maior que 1).",
     ),
+    ErroConhecido(
+        "maximo-global",
+        _duas_maximo_global,
+        "máximo global: subtraia o máximo de cada par de logits (axis=-1, keepdims=True), não o "
+        "do array inteiro. Num par muito abaixo do máximo do lote, as duas exponenciais viram 0 "
+        "e a divisão dá 0/0 = nan. Mais simples: σ(x₁ − x₀) não precisa de máximo nenhum.",
+    ),
+    ErroConhecido(
+        "eixo-sobrando",
+        _eixo_sobrando,
+        "formato: os valores estão certos, mas a saída tem um eixo a mais no fim, de tamanho 1 "
+        "— formato (..., 1) em vez de logits.shape[:-1]. É o que dá uma fatia, "
+        "logits[..., 1:] - logits[..., :1], que mantém o último eixo (ou keepdims=True na "
+        "conta final). Use um índice, que tira o eixo: logits[..., 1] - logits[..., 0].",
+    ),
 )
 
 
@@ -199,6 +251,9 @@ def _casos_duas_classes() -> list[Caso]:
         Caso((np.array([[-800.0, 800.0], [800.0, -800.0]]),)),
         Caso((rng.normal(scale=3.0, size=(4, 2)),)),
         Caso((rng.normal(scale=30.0, size=(2, 3, 2)),)),
+        # pares de escalas muito diferentes no mesmo lote, com logits nos milhares
+        Caso((np.array([[0.0, 1.0], [1000.0, 1001.0]]),)),
+        Caso((np.array([[[-3000.0, -2999.0], [5.0, 4.0]], [[2500.0, 2400.0], [-1.0, 2.0]]]),)),
     ]
 
 
@@ -218,6 +273,10 @@ SOFTMAX_DUAS_CLASSES = registrar(
             "`sigmoide_estavel(logits[..., 1] - logits[..., 0])`.",
         ),
         erros_conhecidos=ERROS_DUAS_CLASSES,
+        formato=(
+            "logits.shape[:-1]: uma probabilidade por par de logits, o formato de logits sem o "
+            "último eixo"
+        ),
         explicacao=(
             "Dividindo numerador e denominador por $e^{x_1}$: "
             "$e^{x_1}/(e^{x_0} + e^{x_1}) = 1/(1 + e^{-(x_1 - x_0)}) = \\sigma(x_1 - x_0)$."

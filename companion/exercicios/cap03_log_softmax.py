@@ -41,6 +41,23 @@ def _casos_comuns(semente: int) -> list[Caso]:
         Caso((np.array([[0.0, 1.0], [1000.0, 1001.0]]),)),
         Caso((np.array([[0.0, -200.0, 3.0], [1.0, 2.0, -150.0]], dtype=np.float32),)),
         Caso((np.array([0.0, -np.inf, 1.0]),)),
+        # formatos em que um eixo de tamanho 1 antes do último não pode sumir da saída
+        Caso((np.array([[-3.0, 0.0, 2.0, 1.0]]),)),
+        # escalas muito diferentes entre as linhas e entre os mapas de um lote (B, T, K): um só
+        # máximo para o array inteiro leva as linhas pequenas a log(0) = -inf
+        Caso((np.array([[-2000.0, -2001.0, -1999.5], [3.0, 1.0, 2.0], [800.0, 799.0, 750.0]]),)),
+        Caso(
+            (
+                np.array(
+                    [
+                        [[1500.0, 1499.0, 1490.0], [-3.0, 0.5, 1.0]],
+                        [[-1200.0, -1201.0, -1198.0], [2.0, 2.0, -1.0]],
+                    ]
+                ),
+            )
+        ),
+        Caso((np.array([[[700.0, 650.0, 720.0]], [[-1.0, 0.0, 2.0]]]),)),
+        Caso((np.array([[0.0, 1.0], [150.0, 151.0]], dtype=np.float32),)),
         Caso((rng.normal(size=(2, 3, 4)),)),
         Caso((rng.normal(scale=50.0, size=(3, 6)),)),
         Caso((rng.normal(scale=500.0, size=(4, 5)),)),
@@ -79,6 +96,11 @@ def _log_softmax_sem_keepdims(x):
     return s - np.log(np.exp(s).sum(axis=-1))
 
 
+def _log_softmax_maximo_global(x):
+    s = x - x.max()
+    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+
+
 _KEEPDIMS = (
     "formato: sem keepdims=True, o máximo (ou a soma) de cada linha tem formato (n,) e o "
     "broadcast o alinha com as colunas, não com as linhas. Use keepdims=True nas reduções."
@@ -112,6 +134,13 @@ ERROS_LOG_SOFTMAX = (
         "primeiro (axis=0).",
     ),
     ErroConhecido("sem-keepdims", _log_softmax_sem_keepdims, _KEEPDIMS),
+    ErroConhecido(
+        "maximo-global",
+        _log_softmax_maximo_global,
+        "máximo global: subtraia o máximo de cada linha (x.max(axis=-1, keepdims=True)), não o "
+        "do array inteiro. Numa linha muito abaixo do máximo do lote, todas as exponenciais "
+        "viram 0, o log da soma dá -inf e a saída, inf.",
+    ),
 )
 
 
@@ -131,6 +160,7 @@ LOG_SOFTMAX = registrar(
             "`s - np.log(np.exp(s).sum(axis=-1, keepdims=True))`.",
         ),
         erros_conhecidos=ERROS_LOG_SOFTMAX,
+        formato="o mesmo formato de x: uma log-probabilidade para cada logit",
         explicacao=(
             "Pela regra do quociente, $\\log \\operatorname{softmax}(x)_i = x_i - "
             "\\log\\sum_j e^{x_j}$; com $s = x - m$, o termo da soma fica $\\ge 1$ e nenhum "
@@ -170,6 +200,11 @@ def _lse_maximo_global(x):
     return m + np.log(np.exp(x - m).sum(axis=-1))
 
 
+def _lse_squeeze(x):
+    m = x.max(axis=-1, keepdims=True)
+    return (m + np.log(np.exp(x - m).sum(axis=-1, keepdims=True))).squeeze()
+
+
 ERROS_LOGSUMEXP = (
     ErroConhecido(
         "sem-deslocamento",
@@ -203,8 +238,17 @@ ERROS_LOGSUMEXP = (
     ErroConhecido(
         "keepdims-na-saida",
         _lse_com_keepdims,
-        "formato: a logsumexp reduz o último eixo, que deve sumir da saída (formato "
-        "x.shape[:-1]). Use keepdims=True nas contas intermediárias, mas não no resultado.",
+        "formato: a saída ainda tem o último eixo, com tamanho 1, e a logsumexp o reduz: ele "
+        "deve sumir (formato x.shape[:-1]). É o que dá keepdims=True no resultado: use "
+        "keepdims=True nas contas intermediárias, mas não no resultado (ou tire o eixo com "
+        "[..., 0]).",
+    ),
+    ErroConhecido(
+        "squeeze-demais",
+        _lse_squeeze,
+        "formato: .squeeze() sem eixo tira todos os eixos de tamanho 1, e não só o que a "
+        "redução deixou — com x de formato (1, K), a saída vira um número em vez de formato "
+        "(1,). Tire só o último eixo: .squeeze(axis=-1), ou [..., 0].",
     ),
 )
 
@@ -224,6 +268,7 @@ LOGSUMEXP = registrar(
             "`(m + np.log(np.exp(x - m).sum(axis=-1, keepdims=True)))[..., 0]`.",
         ),
         erros_conhecidos=ERROS_LOGSUMEXP,
+        formato="x.shape[:-1]: o formato de x sem o último eixo (um número, para um vetor)",
         explicacao=(
             "Tirando $e^{m}$ da soma, $\\log\\sum_i e^{x_i} = m + \\log\\sum_i e^{x_i - m}$: "
             "todo expoente fica $\\le 0$ e a soma entre 1 e $K$."

@@ -64,6 +64,12 @@ def _exp_ingenua(x):
     return e / e.sum(axis=-3, keepdims=True)
 
 
+def _maximo_global(x):
+    x = np.asarray(x)
+    e = np.exp(x - x.max())
+    return e / e.sum(axis=-3, keepdims=True)
+
+
 ERROS_SOFTMAX2D = (
     ErroConhecido(
         "grade-espacial",
@@ -95,6 +101,13 @@ ERROS_SOFTMAX2D = (
         "estouro (overflow): exp de um logit grande vira inf, e inf/inf = nan. Subtraia o máximo "
         "sobre os canais (axis=-3, keepdims=True) antes de exp.",
     ),
+    ErroConhecido(
+        "maximo-global",
+        _maximo_global,
+        "máximo global: subtraia o máximo dos canais de cada pixel (x.max(axis=-3, "
+        "keepdims=True)), não o do array inteiro. Num pixel (ou numa imagem do lote) com logits "
+        "muito abaixo do máximo geral, todas as exponenciais viram 0 e a divisão dá 0/0 = nan.",
+    ),
 )
 
 
@@ -108,6 +121,20 @@ def _casos_softmax2d() -> list[Caso]:
         Caso((np.array([[[1000.0]], [[999.0]], [[-1000.0]]]),)),
         Caso((rng.normal(scale=100.0, size=(4, 3, 5)),)),
         Caso((rng.normal(scale=10.0, size=(2, 4, 3, 5)).astype(np.float32),)),
+        # pixels de escalas muito diferentes na mesma imagem, e imagens de escalas muito
+        # diferentes no mesmo lote: um só máximo para o array inteiro dá 0/0 = nan
+        Caso((np.array([[[1000.0, 0.0, -2000.0]], [[999.0, 1.0, -2001.0]]]),)),
+        Caso(
+            (
+                np.stack(
+                    [
+                        rng.normal(size=(3, 2, 2)) + 1500.0,
+                        rng.normal(size=(3, 2, 2)),
+                        rng.normal(size=(3, 2, 2)) - 900.0,
+                    ]
+                ),
+            )
+        ),
     ]
 
 
@@ -127,6 +154,7 @@ SOFTMAX2D = registrar(
             "e divida pela soma ao longo do mesmo eixo.",
         ),
         erros_conhecidos=ERROS_SOFTMAX2D,
+        formato="o mesmo formato de x, (C, H, W) ou (N, C, H, W): uma probabilidade por canal",
         explicacao=(
             "A Softmax2d é a softmax ao longo do eixo dos canais, que é o eixo $-3$ tanto em "
             "$(C, H, W)$ quanto em $(N, C, H, W)$: em cada pixel, os $C$ valores somam 1."
@@ -166,6 +194,27 @@ def _softmax_por_linha(mapa):
     linha = (p.sum(axis=-1) * np.arange(H)).sum(axis=-1)
     coluna = (p.sum(axis=-2) * np.arange(W)).sum(axis=-1)
     return np.stack([linha, coluna], axis=-1)
+
+
+def _maximo_global_argmax(mapa):
+    mapa = np.asarray(mapa)
+    H, W = mapa.shape[-2:]
+    e = np.exp(mapa - mapa.max())
+    p = e / e.sum(axis=(-2, -1), keepdims=True)
+    linha = (p.sum(axis=-1) * np.arange(H)).sum(axis=-1)
+    coluna = (p.sum(axis=-2) * np.arange(W)).sum(axis=-1)
+    return np.stack([linha, coluna], axis=-1)
+
+
+def _empilha_no_eixo_0(mapa):
+    mapa = np.asarray(mapa)
+    H, W = mapa.shape[-2:]
+    achatado = mapa.reshape(*mapa.shape[:-2], H * W)
+    e = np.exp(achatado - achatado.max(axis=-1, keepdims=True))
+    p = (e / e.sum(axis=-1, keepdims=True)).reshape(mapa.shape)
+    linha = (p.sum(axis=-1) * np.arange(H)).sum(axis=-1)
+    coluna = (p.sum(axis=-2) * np.arange(W)).sum(axis=-1)
+    return np.array([linha, coluna])
 
 
 def _exp_ingenua_argmax(mapa):
@@ -209,6 +258,20 @@ ERROS_SOFT_ARGMAX = (
         "estouro (overflow): exp de um valor grande do mapa vira inf, e inf/inf = nan. Subtraia o "
         "máximo do mapa antes de exp.",
     ),
+    ErroConhecido(
+        "maximo-global",
+        _maximo_global_argmax,
+        "máximo global: subtraia o máximo de cada mapa (axis=(-2, -1), keepdims=True), não o do "
+        "lote inteiro. Num mapa muito abaixo do máximo do lote, todas as exponenciais viram 0 e "
+        "a divisão dá 0/0 = nan.",
+    ),
+    ErroConhecido(
+        "empilha-no-eixo-0",
+        _empilha_no_eixo_0,
+        "formato: np.array([linha, coluna]) (ou np.stack sem axis) empilha no primeiro eixo e, "
+        "com um lote de mapas, a saída fica (2, ...) em vez de (..., 2). Empilhe no último eixo: "
+        "np.stack([linha, coluna], axis=-1).",
+    ),
 )
 
 
@@ -223,6 +286,9 @@ def _casos_soft_argmax() -> list[Caso]:
         Caso((rng.normal(size=(2, 4, 3)),)),
         Caso((pico * 200.0,)),
         Caso((rng.normal(scale=5.0, size=(2, 3, 6, 7)),)),
+        # mapas de escalas muito diferentes no mesmo lote, com valores nos milhares
+        Caso((np.stack([pico * 250.0, pico - 3.0, -1000.0 - pico]),)),
+        Caso((np.stack([rng.normal(size=(3, 4)) + 1200.0, rng.normal(size=(3, 4))]),)),
     ]
 
 
@@ -242,6 +308,7 @@ SOFT_ARGMAX = registrar(
             "linha; troque os eixos para a coluna; empilhe com np.stack(..., axis=-1).",
         ),
         erros_conhecidos=ERROS_SOFT_ARGMAX,
+        formato="mapa.shape[:-2] + (2,): um par (linha, coluna) por mapa",
         explicacao=(
             "O soft-argmax é a esperança da posição sob a softmax espacial: uma média das "
             "coordenadas ponderada por $\\operatorname{softmax}(\\text{mapa})$, que é "
