@@ -446,7 +446,7 @@ def test_formato_errado_nomeia_o_formato_do_exercicio():
     ex = _exercicio_de_brinquedo(formato="um número por linha, (N,)")
     resultado = _nucleo.verificar_funcao(ex, lambda x: _softmax(x)[..., None])
     assert resultado.diagnostico == "formato"
-    assert "(um número por linha, (N,))" in resultado.mensagem
+    assert "— um número por linha, (N,); obtido (" in resultado.mensagem
     assert "Os valores estão certos; só o formato não." in resultado.mensagem
 
 

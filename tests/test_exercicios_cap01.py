@@ -353,7 +353,7 @@ def test_formato_errado_nomeia_o_formato_do_exercicio(id, resposta):
     resultado = verificar(id, resposta)
     assert resultado.estado == "incorreto" and resultado.diagnostico == "formato"
     parametro = "x" if id == "softmax-estavel" else "logits"
-    assert f"(o mesmo formato de {parametro}: uma probabilidade para cada logit)" in (
+    assert f"— o mesmo formato de {parametro}: uma probabilidade para cada logit;" in (
         resultado.mensagem
     )
     assert "Os valores estão certos; só o formato não." in resultado.mensagem
@@ -454,11 +454,6 @@ def altera_so_vetores(x):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_nucleo: um erro do catálogo que acerta os casos em que a resposta falha (aqui o "
-    "máximo global, certo em vetores) ainda é dado como diagnóstico",
-)
 def test_diagnostico_do_catalogo_exige_que_o_erro_tambem_falhe():
     resultado = verificar("softmax-estavel", altera_so_vetores)
     assert resultado.diagnostico == "entrada-alterada", resultado.mensagem

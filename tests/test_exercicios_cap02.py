@@ -141,7 +141,7 @@ def test_entrada_alterada_nomeia_x():
 def test_formato_e_tipo_errados_sigmoide():
     resultado = verificar("sigmoide-estavel", lambda x: sigmoid(x).ravel())
     assert resultado.diagnostico == "formato"
-    assert "(o mesmo formato de x: σ elemento a elemento)" in resultado.mensagem
+    assert "— o mesmo formato de x: σ elemento a elemento;" in resultado.mensagem
     resultado = verificar("sigmoide-estavel", lambda x: sigmoid(x).astype(np.float32))
     assert resultado.diagnostico == "precisao", resultado.mensagem
 
@@ -287,7 +287,7 @@ def test_duas_classes_formato_errado_nomeia_o_formato():
         "softmax-duas-classes", lambda z: np.atleast_1d(cap02.prob_classe_1(z)).ravel()
     )
     assert resultado.diagnostico == "formato", resultado.mensagem
-    assert "(logits.shape[:-1]: uma probabilidade por par de logits" in resultado.mensagem
+    assert "— logits.shape[:-1]: uma probabilidade por par de logits" in resultado.mensagem
     assert "Os valores estão certos" in resultado.mensagem
 
 

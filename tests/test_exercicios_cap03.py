@@ -240,12 +240,12 @@ def test_entrada_alterada_nomeia_x(id, resposta):
         (
             "log-softmax",
             lambda x: scipy.special.log_softmax(x, axis=-1).ravel(),
-            "(o mesmo formato de x: uma log-probabilidade para cada logit)",
+            "— o mesmo formato de x: uma log-probabilidade para cada logit;",
         ),
         (
             "logsumexp",
             lambda x: np.atleast_1d(scipy.special.logsumexp(x, axis=-1)).ravel(),
-            "(x.shape[:-1]: o formato de x sem o último eixo (um número, para um vetor))",
+            "— x.shape[:-1]: o formato de x sem o último eixo (um número, para um vetor);",
         ),
     ],
 )
@@ -262,7 +262,7 @@ def test_logsumexp_keepdims_na_saida_nomeia_o_formato():
         "logsumexp", lambda x: np.atleast_1d(scipy.special.logsumexp(x, -1)).ravel()
     )
     assert resultado.diagnostico == "formato"
-    assert "esperado () (x.shape[:-1]" in resultado.mensagem
+    assert "esperado () — x.shape[:-1]" in resultado.mensagem
 
 
 @pytest.mark.parametrize(

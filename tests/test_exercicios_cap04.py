@@ -120,7 +120,7 @@ def test_softmax2d_entrada_alterada_nomeia_x():
 def test_softmax2d_formato_e_tipo():
     resultado = verificar("softmax2d", lambda x: softmax2d(x).reshape(-1, *x.shape[-2:]))
     assert resultado.diagnostico == "formato", resultado.mensagem
-    assert "(o mesmo formato de x, (C, H, W) ou (N, C, H, W)" in resultado.mensagem
+    assert "— o mesmo formato de x, (C, H, W) ou (N, C, H, W)" in resultado.mensagem
     resultado = verificar("softmax2d", lambda x: softmax2d(x).astype(np.float32))
     assert resultado.diagnostico == "precisao", resultado.mensagem
 
@@ -243,7 +243,7 @@ def test_soft_argmax_entrada_alterada_nomeia_mapa():
 def test_soft_argmax_formato_nomeia_o_par_por_mapa():
     resultado = verificar("soft-argmax", lambda mapa: soft_argmax_com_grade(mapa).ravel())
     assert resultado.diagnostico == "formato", resultado.mensagem
-    assert "(mapa.shape[:-2] + (2,): um par (linha, coluna) por mapa)" in resultado.mensagem
+    assert "— mapa.shape[:-2] + (2,): um par (linha, coluna) por mapa;" in resultado.mensagem
 
 
 def test_argmax_de_estudante():

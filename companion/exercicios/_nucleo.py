@@ -564,7 +564,8 @@ def _formatar(valor: Any, precisao: int = 6) -> str:
     if isinstance(valor, BaseException):
         return f"{type(valor).__name__}: {valor}"
     if isinstance(valor, float):
-        return repr(valor) if precisao > 6 else f"{valor:.{precisao}g}"
+        curto = repr(valor)
+        return curto if precisao > 6 or len(curto) <= 10 else f"{valor:.{precisao}g}"
     return _repr_seguro(valor)
 
 
@@ -651,7 +652,7 @@ def _sintoma_generico(
             extra = ""
         return (
             "formato",
-            f"formato errado: esperado {e.shape} ({ex.formato}), obtido {valor.shape}.{extra}",
+            f"formato errado: esperado {e.shape} — {ex.formato}; obtido {valor.shape}.{extra}",
         )
     if _proximos(ex, caso, valor, e):
         if obtido.alterados:
@@ -820,10 +821,14 @@ def _veredito_incorreto(
             if erro.no_codigo and nomes is not None and not nomes & set(erro.no_codigo):
                 continue
             saidas_erro = {i: _executar(erro.funcao, casos[i]) for i in rodados}
-            if all(_iguais(ex, casos[i], saidas_resp[i], saidas_erro[i]) for i in falhas):
-                falhas_erro = [
-                    i for i in rodados if not _confere(ex, casos[i], saidas_ref[i], saidas_erro[i])
-                ]
+            if not all(_iguais(ex, casos[i], saidas_resp[i], saidas_erro[i]) for i in falhas):
+                continue
+            falhas_erro = [
+                i for i in rodados if not _confere(ex, casos[i], saidas_ref[i], saidas_erro[i])
+            ]
+            # evidência: o erro do catálogo também falha em cada caso em que a resposta falhou
+            # (uma resposta de valores certos que só altera a entrada não é «máximo global»)
+            if set(falhas) <= set(falhas_erro):
                 candidatos.append((erro, falhas_erro == falhas))
         if candidatos:
             # sorted é estável: entre os exatos (ou entre os demais), vale a ordem do catálogo
