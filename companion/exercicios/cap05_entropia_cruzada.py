@@ -79,6 +79,24 @@ def _media_de_todas_as_classes(logits, alvos):
     return -_log_softmax(np.asarray(logits, dtype=float)).mean()
 
 
+def _maximo_global(logits, alvos):
+    x = np.asarray(logits, dtype=float)
+    shifted = x - x.max()  # o máximo do lote inteiro, e não o de cada linha
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -logp[np.arange(len(alvos)), alvos].mean()
+
+
+def _softmax_ingenua(logits, alvos):
+    x = np.asarray(logits, dtype=float)
+    p = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    return -np.log(p[np.arange(len(alvos)), alvos]).mean()
+
+
+def _perda_de_cada_exemplo(logits, alvos):
+    # reduction='none': a perda de cada exemplo, (N,), sem a média
+    return -_log_softmax(np.asarray(logits, dtype=float))[np.arange(len(alvos)), alvos]
+
+
 ERROS_ENTROPIA_CRUZADA = (
     ErroConhecido(
         "log-da-softmax",
@@ -129,7 +147,40 @@ ERROS_ENTROPIA_CRUZADA = (
         "a perda de cada exemplo é -log p da classe **certa** (alvos[n]), não a média sobre "
         "todas as classes.",
     ),
+    ErroConhecido(
+        "maximo-global",
+        _maximo_global,
+        "máximo global: você subtraiu o máximo do lote inteiro (logits.max()), e não o de cada "
+        "linha. Numa linha de logits muito menores que os de outra, todas as exponenciais viram "
+        "0, o log da soma vira -inf e a perda sai infinita ou nan. Use "
+        "logits.max(axis=1, keepdims=True).",
+    ),
+    ErroConhecido(
+        "softmax-ingenua",
+        _softmax_ingenua,
+        "softmax ingênua: np.exp(logits) sem subtrair o máximo estoura com logits na casa dos "
+        "milhares (inf/inf = nan) e vira 0 com logits muito negativos (0/0 = nan) — mesmo que "
+        "os avisos do numpy estejam silenciados. Use a log-softmax estável de cada linha: "
+        "(x - m) - log Σ e^{x - m}, com m = logits.max(axis=1, keepdims=True).",
+    ),
+    ErroConhecido(
+        "sem-media",
+        _perda_de_cada_exemplo,
+        "você devolveu a perda de cada exemplo, um array (N,) (o reduction='none' do PyTorch); "
+        "a entropia cruzada média é um número só: tire a média dessas perdas com .mean().",
+    ),
 )
+
+
+def _alvos_validos(caso: Caso) -> bool:
+    """Logits (N, C) e um alvo inteiro em [0, C) para cada linha."""
+    logits, alvos = (np.asarray(a) for a in caso.args)
+    return (
+        logits.ndim == 2
+        and alvos.shape == (logits.shape[0],)
+        and alvos.dtype.kind in "iu"
+        and bool(np.all((alvos >= 0) & (alvos < logits.shape[1])))
+    )
 
 
 def _casos_entropia_cruzada() -> list[Caso]:
@@ -140,8 +191,13 @@ def _casos_entropia_cruzada() -> list[Caso]:
         Caso((np.array([[1.0, 2.0], [3.0, 0.0], [0.0, 1.0]]), np.array([1, 1, 0]))),
         Caso((np.array([[0.0, 1000.0], [1000.0, 0.0]]), np.array([1, 1]))),
         Caso((np.array([[1000.0, 1001.0, 999.0]]), np.array([2]))),
+        # logits na casa das centenas negativas: e^x vira 0 em todos (a softmax ingênua dá 0/0)
+        Caso((np.array([[-800.0, -790.0, -805.0]]), np.array([1]))),
+        # linhas de escalas muito diferentes: um máximo global zera as exponenciais da primeira
+        Caso((np.array([[0.0, 1.0, -1.0], [1000.0, 1001.0, 999.0]]), np.array([0, 2]))),
         Caso((rng.normal(size=(5, 4)), rng.integers(0, 4, size=5))),
         Caso((rng.normal(scale=20.0, size=(6, 7)), rng.integers(0, 7, size=6))),
+        Caso((np.array([[-1000.0, -999.0], [2.0, 1.0], [700.0, 720.0]]), np.array([0, 0, 1]))),
     ]
 
 
@@ -161,6 +217,8 @@ ENTROPIA_CRUZADA = registrar(
             "do capítulo 3 ao longo de axis=1.",
         ),
         erros_conhecidos=ERROS_ENTROPIA_CRUZADA,
+        formato="um número só: a média das perdas dos N exemplos",
+        valido=_alvos_validos,
         explicacao=(
             "Com um alvo one-hot, $H(q, p) = -\\sum_c q_c \\log p_c = -\\log p_y$: só a "
             "log-probabilidade da classe certa conta. A log-softmax estável evita o $-\\infty$ "
@@ -193,6 +251,12 @@ def _entropia_eixo_zero(p):
     p = np.asarray(p, dtype=float)
     termos = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
     return -termos.sum(axis=0)
+
+
+def _entropia_soma_tudo(p):
+    p = np.asarray(p, dtype=float)
+    termos = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
+    return -termos.sum()  # sem axis: soma todas as distribuições juntas
 
 
 def _entropia_sem_p(p):
@@ -231,7 +295,23 @@ ERROS_ENTROPIA = (
         "falta ponderar: H(p) = -Σ p_i log p_i é a média de -log p sob a própria p; você somou "
         "os -log p_i sem multiplicar por p_i.",
     ),
+    ErroConhecido(
+        "soma-tudo",
+        _entropia_soma_tudo,
+        "você somou os termos do array inteiro (.sum() sem axis) e devolveu um número só; "
+        "cada distribuição ao longo do último eixo tem a sua entropia: some com axis=-1.",
+    ),
 )
+
+
+def _distribuicoes(caso: Caso) -> bool:
+    """Cada linha de p (ao longo do último eixo) é uma distribuição: >= 0 e somando 1."""
+    p = np.asarray(caso.args[0], dtype=float)
+    return (
+        p.ndim >= 1
+        and bool(np.all(p >= 0))
+        and bool(np.allclose(p.sum(axis=-1), 1.0, rtol=0.0, atol=1e-9))
+    )
 
 
 def _casos_entropia() -> list[Caso]:
@@ -260,6 +340,10 @@ ENTROPIA = registrar(
             "some-os com o sinal trocado.",
         ),
         erros_conhecidos=ERROS_ENTROPIA,
+        formato="p.shape[:-1]: o formato de p sem o último eixo (um número, para uma só "
+        "distribuição)",
+        # encolher apagando uma posição do último eixo deixaria linhas que não somam 1
+        valido=_distribuicoes,
         explicacao=(
             "A entropia é a perda média de quem prevê a própria distribuição $p$; o termo "
             "$0 \\ln 0$ vale 0 por continuidade, e o `np.where` duplo evita calcular $\\ln 0$."

@@ -59,6 +59,16 @@ def _soma_de_g_sem_y(y, g):
     return y * (g - g.sum(axis=-1, keepdims=True))
 
 
+def _produto_global(y, g):
+    y, g = np.asarray(y), np.asarray(g)
+    return y * (g - (g * y).sum())  # sem axis: um só ⟨g, y⟩ para o array inteiro
+
+
+def _sem_keepdims(y, g):
+    y, g = np.asarray(y), np.asarray(g)
+    return y * (g - (g * y).sum(axis=-1))
+
+
 ERROS_GRADIENTE_SOFTMAX = (
     ErroConhecido(
         "so-a-diagonal",
@@ -87,7 +97,31 @@ ERROS_GRADIENTE_SOFTMAX = (
         "eixo errado: ⟨g, y⟩ é somado ao longo do eixo da softmax (o último, axis=-1, com "
         "keepdims=True).",
     ),
+    ErroConhecido(
+        "produto-global",
+        _produto_global,
+        "você somou g * y sobre o array inteiro (.sum() sem axis) e subtraiu o mesmo número de "
+        "todas as linhas; cada linha tem o seu ⟨g, y⟩: (g * y).sum(axis=-1, keepdims=True).",
+    ),
+    ErroConhecido(
+        "sem-keepdims",
+        _sem_keepdims,
+        "formato: sem keepdims=True, ⟨g, y⟩ de cada linha tem formato (n,), e o broadcast o "
+        "alinha com as colunas, não com as linhas (ou falha, quando os tamanhos não batem). Use "
+        "(g * y).sum(axis=-1, keepdims=True).",
+    ),
 )
+
+
+def _y_e_distribuicao(caso: Caso) -> bool:
+    """y e g do mesmo formato, e cada linha de y uma distribuição (>= 0, somando 1)."""
+    y, g = (np.asarray(a, dtype=float) for a in caso.args)
+    return (
+        y.shape == g.shape
+        and y.ndim >= 1
+        and bool(np.all(y >= 0))
+        and bool(np.allclose(y.sum(axis=-1), 1.0, rtol=0.0, atol=1e-9))
+    )
 
 
 def _casos_gradiente_softmax() -> list[Caso]:
@@ -103,8 +137,13 @@ def _casos_gradiente_softmax() -> list[Caso]:
         par([0.0, 0.0]),
         par([-1.0, 2.0, 0.5, -0.5]),
         par([[1.0, 2.0, 3.0], [0.0, -1.0, 4.0]]),
+        # quadrado: sem keepdims, o broadcast não falha — alinha o ⟨g, y⟩ de cada linha com as
+        # colunas
+        par([[0.5, -1.0, 2.0], [3.0, 0.0, 0.0], [-2.0, 1.0, 1.5]]),
         par(rng.normal(size=(2, 3, 4))),
         par(rng.normal(scale=5.0, size=(4, 6)), escala_g=10.0),
+        # linhas quase one-hot ao lado de linhas espalhadas, e g de escalas diferentes
+        par([[40.0, 0.0, -40.0, 1.0], [0.1, 0.2, 0.0, -0.1]], escala_g=100.0),
     ]
 
 
@@ -122,6 +161,9 @@ GRADIENTE_SOFTMAX = registrar(
             "`y * (g - (g * y).sum(axis=-1, keepdims=True))`.",
         ),
         erros_conhecidos=ERROS_GRADIENTE_SOFTMAX,
+        formato="o mesmo formato de y (e de g): uma derivada ∂L/∂x para cada logit",
+        # encolher apagando uma coluna deixaria linhas de y que não somam 1
+        valido=_y_e_distribuicao,
         explicacao=(
             "$J^\\top g = (\\operatorname{diag}(y) - y y^\\top) g = y \\odot (g - \\langle g, y "
             "\\rangle)$: o produto vetor-jacobiana custa $O(K)$ por linha, sem montar a "
@@ -169,6 +211,13 @@ def _exp_ingenua(logits, alvos):
     return (e / e.sum(axis=1, keepdims=True) - _one_hot(alvos, x.shape[1])) / x.shape[0]
 
 
+def _maximo_global_ce(logits, alvos):
+    x = np.asarray(logits, dtype=float)
+    e = np.exp(x - x.max())  # o máximo do lote inteiro, e não o de cada linha
+    p = e / e.sum(axis=1, keepdims=True)
+    return (p - _one_hot(alvos, x.shape[1])) / x.shape[0]
+
+
 ERROS_GRADIENTE_CE = (
     ErroConhecido(
         "sem-dividir-por-n",
@@ -196,9 +245,30 @@ ERROS_GRADIENTE_CE = (
     ErroConhecido(
         "exp-ingenua",
         _exp_ingenua,
-        "estouro (overflow): calcule p com a softmax estável (subtraia o máximo de cada linha).",
+        "softmax ingênua: np.exp(logits) sem subtrair o máximo estoura com logits na casa dos "
+        "milhares (inf/inf = nan) e vira 0 com logits muito negativos (0/0 = nan) — mesmo que "
+        "os avisos do numpy estejam silenciados. Calcule p com a softmax estável: subtraia "
+        "logits.max(axis=1, keepdims=True) antes de exp.",
+    ),
+    ErroConhecido(
+        "maximo-global",
+        _maximo_global_ce,
+        "máximo global: você subtraiu o máximo do lote inteiro (logits.max()), e não o de cada "
+        "linha. Numa linha de logits muito menores que os de outra, todas as exponenciais viram "
+        "0 e p = 0/0 = nan. Use logits.max(axis=1, keepdims=True).",
     ),
 )
+
+
+def _alvos_validos(caso: Caso) -> bool:
+    """Logits (N, C) e um alvo inteiro em [0, C) para cada linha."""
+    logits, alvos = (np.asarray(a) for a in caso.args)
+    return (
+        logits.ndim == 2
+        and alvos.shape == (logits.shape[0],)
+        and alvos.dtype.kind in "iu"
+        and bool(np.all((alvos >= 0) & (alvos < logits.shape[1])))
+    )
 
 
 def _casos_gradiente_ce() -> list[Caso]:
@@ -207,6 +277,10 @@ def _casos_gradiente_ce() -> list[Caso]:
         Caso((np.array([[0.0, 0.0]]), np.array([1]))),
         Caso((np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]]), np.array([0, 1]))),
         Caso((np.array([[1000.0, 0.0, -1000.0]]), np.array([2]))),
+        # logits na casa das centenas negativas: e^x vira 0 em todos (a softmax ingênua dá 0/0)
+        Caso((np.array([[-800.0, -790.0, -805.0]]), np.array([0]))),
+        # linhas de escalas muito diferentes: um máximo global zera as exponenciais da primeira
+        Caso((np.array([[0.0, 1.0, -1.0], [1000.0, 1001.0, 999.0]]), np.array([0, 2]))),
         Caso((rng.normal(size=(5, 4)), rng.integers(0, 4, size=5))),
         Caso((rng.normal(scale=10.0, size=(7, 3)), rng.integers(0, 3, size=7))),
     ]
@@ -226,6 +300,8 @@ GRADIENTE_CE = registrar(
             "tudo por N.",
         ),
         erros_conhecidos=ERROS_GRADIENTE_CE,
+        formato="o mesmo formato de logits, (N, C): uma derivada para cada logit",
+        valido=_alvos_validos,
         explicacao=(
             "A jacobiana da softmax e a derivada do log se cancelam: "
             "$\\partial(-\\log p_y)/\\partial x = p - y$. A média divide por $N$."

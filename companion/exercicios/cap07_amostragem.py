@@ -68,6 +68,40 @@ def _menor_em_vez_de_maior(logits, k):
     return np.where(logits > kesimo, -np.inf, logits)
 
 
+def _kesimo_distinto(logits, k):
+    logits = np.asarray(logits, dtype=float)
+    saida = logits.copy()
+    for linha in saida.reshape(-1, saida.shape[-1]):
+        distintos = np.unique(linha)[::-1]  # os valores sem repetição, do maior ao menor
+        kesimo = distintos[min(k, len(distintos)) - 1]
+        linha[linha < kesimo] = -np.inf
+    return saida
+
+
+def _limiar_global(logits, k):
+    logits = np.asarray(logits, dtype=float)
+    k = min(k, logits.shape[-1])
+    kesimo = np.sort(logits, axis=None)[-k]  # o k-ésimo maior do array inteiro
+    return np.where(logits < kesimo, -np.inf, logits)
+
+
+def _probabilidades_ingenuas(logits, k):
+    logits = np.asarray(logits, dtype=float)
+    k = min(k, logits.shape[-1])
+    probs = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    kesimo = -np.sort(-probs, axis=-1)[..., k - 1 : k]
+    return np.where(probs < kesimo, -np.inf, logits)
+
+
+def _compara_probabilidades(logits, k):
+    logits = np.asarray(logits, dtype=float)
+    k = min(k, logits.shape[-1])
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    probs = e / e.sum(axis=-1, keepdims=True)
+    kesimo = -np.sort(-probs, axis=-1)[..., k - 1 : k]
+    return np.where(probs < kesimo, -np.inf, logits)
+
+
 ERROS_TOP_K = (
     ErroConhecido(
         "quebra-empates",
@@ -99,6 +133,38 @@ ERROS_TOP_K = (
         _menor_em_vez_de_maior,
         "você manteve os k menores logits; o top-k mantém os k maiores (os mais prováveis).",
     ),
+    ErroConhecido(
+        "kesimo-distinto",
+        _kesimo_distinto,
+        "empates: você tomou o k-ésimo maior valor **distinto** (np.unique), e não o k-ésimo "
+        "da lista ordenada com repetições. Em [4, 4, 4, 3] com k = 2, o 2º maior logit é 4 "
+        "(ficam os três 4), não 3. Ordene sem tirar os repetidos: "
+        "-np.sort(-logits, axis=-1)[..., k - 1 : k].",
+    ),
+    ErroConhecido(
+        "limiar-global",
+        _limiar_global,
+        "um só limiar para o array inteiro: você tomou o k-ésimo maior logit de todas as linhas "
+        "juntas (ordenando sem axis, ou com .ravel()); cada linha tem o seu k-ésimo maior. "
+        "Ordene ao longo do último eixo: -np.sort(-logits, axis=-1)[..., k - 1 : k].",
+    ),
+    ErroConhecido(
+        "softmax-ingenua",
+        _probabilidades_ingenuas,
+        "softmax ingênua: você comparou probabilidades calculadas com np.exp(logits) sem "
+        "subtrair o máximo; com logits na casa dos milhares (ou das centenas negativas), elas "
+        "viram nan (inf/inf ou 0/0) e nenhuma comparação com nan é verdadeira. O top-k não "
+        "precisa de softmax: a ordem dos logits é a das probabilidades — compare os próprios "
+        "logits com o k-ésimo maior.",
+    ),
+    ErroConhecido(
+        "compara-probabilidades",
+        _compara_probabilidades,
+        "você comparou probabilidades, e não logits: um logit centenas de unidades abaixo do "
+        "máximo tem e^{x - m} = 0, e tokens diferentes empatam em probabilidade 0 — o limiar "
+        "não os separa mais. A ordem dos logits é a das probabilidades: compare os próprios "
+        "logits com o k-ésimo maior logit.",
+    ),
 )
 
 
@@ -120,6 +186,17 @@ def _casos_top_k() -> list[Caso]:
         Caso((np.array([5.0, 1.0, 1.0, 1.0, 0.0]), 2)),
         Caso((np.array([[0.1, 2.0, -1.0], [3.0, 3.0, 3.0]]), 2)),
         Caso((np.array([0.5, -0.5]), 5)),
+        # empates acima do k-ésimo: o 2º maior (com repetições) é 4, e ficam os três 4
+        Caso((np.array([2.0, 4.0, 4.0, 3.0, 4.0]), 2)),
+        Caso((np.array([1.0, 3.0, 3.0, 2.0]), 2)),
+        # logits na casa dos milhares e das centenas negativas: as probabilidades de uma
+        # softmax ingênua viram nan
+        Caso((np.array([1000.0, 1001.0, 999.0, 998.0]), 2)),
+        Caso((np.array([-800.0, -790.0, -795.0, -805.0]), 2)),
+        # o 2º maior está 800 abaixo do máximo: a sua probabilidade é 0, empatada com a do 3º
+        Caso((np.array([0.0, -800.0, -900.0, -1000.0]), 2)),
+        # linhas de escalas muito diferentes: um limiar global apaga a segunda linha inteira
+        Caso((np.array([[100.0, 101.0, 99.0], [0.0, 1.0, 2.0]]), 2)),
         Caso((rng.normal(size=(3, 20)), 4)),
     ]
 
@@ -139,6 +216,8 @@ TOP_K = registrar(
             "`np.where(logits < kesimo, -np.inf, logits)`: o «<» mantém os empatados.",
         ),
         erros_conhecidos=ERROS_TOP_K,
+        formato="o mesmo formato de logits, (V,) ou (B, V): os logits mantidos e -inf nos "
+        "removidos",
         sintomas=_sintoma_top_k,
         explicacao=(
             "O top-k compara cada logit com o k-ésimo maior; quem empata com ele fica, e os "
@@ -190,6 +269,70 @@ def _ordem_crescente(logits, p):
     return np.where(fica, logits, -np.inf)
 
 
+def _probabilidades_top_p(logits, p, probs, ordem):
+    # o resto da referência, a partir das probabilidades e da ordem que o estudante calculou
+    ordenadas = np.take_along_axis(probs, ordem, axis=-1)
+    a_frente = np.cumsum(ordenadas, axis=-1) - ordenadas
+    fica = np.zeros(probs.shape, dtype=bool)
+    np.put_along_axis(fica, ordem, a_frente < p, axis=-1)
+    return np.where(fica, logits, -np.inf)
+
+
+def _softmax_ingenua_top_p(logits, p):
+    logits = np.asarray(logits, dtype=float)
+    probs = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    ordem = np.argsort(-probs, axis=-1, kind="stable")
+    return _probabilidades_top_p(logits, p, probs, ordem)
+
+
+def _maximo_global_top_p(logits, p):
+    logits = np.asarray(logits, dtype=float)
+    e = np.exp(logits - logits.max())  # o máximo do array inteiro, e não o de cada linha
+    probs = e / e.sum(axis=-1, keepdims=True)
+    ordem = np.argsort(-probs, axis=-1, kind="stable")
+    return _probabilidades_top_p(logits, p, probs, ordem)
+
+
+def _probabilidades_estaveis(logits):
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _crescente_invertida(logits, p):
+    logits = np.asarray(logits, dtype=float)
+    probs = _probabilidades_estaveis(logits)
+    ordem = np.argsort(probs, axis=-1)[..., ::-1]  # crescente, invertida: empates do fim
+    return _probabilidades_top_p(logits, p, probs, ordem)
+
+
+def _argsort_instavel(logits, p):
+    logits = np.asarray(logits, dtype=float)
+    probs = _probabilidades_estaveis(logits)
+    ordem = np.argsort(-probs, axis=-1)  # sem kind="stable"
+    return _probabilidades_top_p(logits, p, probs, ordem)
+
+
+def _mantem_empatados_no_corte(logits, p):
+    logits = np.asarray(logits, dtype=float)
+    probs = _probabilidades_estaveis(logits)
+    ordenadas = -np.sort(-probs, axis=-1)
+    acumulada = np.cumsum(ordenadas, axis=-1)
+    # a posição do token que faz a massa chegar a p; o limiar é a probabilidade dele
+    corte = np.minimum((acumulada < p).sum(axis=-1, keepdims=True), probs.shape[-1] - 1)
+    limiar = np.take_along_axis(ordenadas, corte, axis=-1)
+    return np.where(probs >= limiar, logits, -np.inf)
+
+
+def _sem_desfazer_a_ordem(logits, p):
+    logits = np.asarray(logits, dtype=float)
+    probs = _probabilidades_estaveis(logits)
+    ordem = np.argsort(-probs, axis=-1, kind="stable")
+    ordenadas = np.take_along_axis(probs, ordem, axis=-1)
+    a_frente = np.cumsum(ordenadas, axis=-1) - ordenadas
+    # a decisão fica na ordem ordenada: falta devolvê-la às posições originais
+    return np.where(a_frente < p, np.take_along_axis(logits, ordem, axis=-1), -np.inf)
+
+
 def _zeros_top_p(logits, p):
     filtrados = filtro_top_p(logits, p)
     return np.where(np.isinf(filtrados), 0.0, filtrados)
@@ -221,6 +364,54 @@ ERROS_TOP_P = (
         "os removidos devem virar -inf, não 0: um logit 0 ainda tem probabilidade depois da "
         "softmax.",
     ),
+    ErroConhecido(
+        "softmax-ingenua",
+        _softmax_ingenua_top_p,
+        "softmax ingênua: np.exp(logits) sem subtrair o máximo estoura com logits na casa dos "
+        "milhares (inf/inf = nan) e vira 0 com logits muito negativos (0/0 = nan), mesmo que os "
+        "avisos do numpy estejam silenciados; com probabilidades nan, a massa acumulada é nan "
+        "e nenhum token fica. Subtraia logits.max(axis=-1, keepdims=True) antes de exp.",
+    ),
+    ErroConhecido(
+        "maximo-global",
+        _maximo_global_top_p,
+        "máximo global: você subtraiu o máximo do array inteiro (logits.max()), e não o de "
+        "cada linha. Numa linha de logits muito menores que os de outra, as exponenciais viram "
+        "0 e as probabilidades, 0/0 = nan. Use logits.max(axis=-1, keepdims=True).",
+    ),
+    ErroConhecido(
+        "empates-pelo-maior-indice",
+        _crescente_invertida,
+        "empates: np.argsort(probs)[..., ::-1] inverte a ordem crescente, e entre tokens de "
+        "mesma probabilidade põe primeiro o de **maior** índice; o exercício desfaz empates "
+        "pelo menor índice. Ordene -probs com kind='stable': "
+        "np.argsort(-probs, axis=-1, kind='stable').",
+        no_codigo=("argsort",),
+    ),
+    ErroConhecido(
+        "argsort-instavel",
+        _argsort_instavel,
+        "empates: np.argsort sem kind='stable' (o padrão é um quicksort) não garante a ordem "
+        "entre tokens de mesma probabilidade — em linhas longas, ela sai embaralhada —, e o "
+        "exercício desfaz empates pelo menor índice. Use "
+        "np.argsort(-probs, axis=-1, kind='stable').",
+        no_codigo=("argsort",),
+    ),
+    ErroConhecido(
+        "empates-no-corte",
+        _mantem_empatados_no_corte,
+        "empates no corte: você manteve todo token com probabilidade maior ou igual à do token "
+        "que faz a massa chegar a p — e, com isso, todos os empatados com ele. O núcleo é um "
+        "prefixo da ordem decrescente (empates pelo menor índice): um token fica só se a massa "
+        "dos que vêm antes dele na ordem ainda é menor que p.",
+    ),
+    ErroConhecido(
+        "sem-desfazer-a-ordem",
+        _sem_desfazer_a_ordem,
+        "a saída ficou na ordem ordenada: depois de decidir, na ordem decrescente, quem fica, "
+        "devolva cada decisão à posição original do token (np.put_along_axis(fica, ordem, "
+        "fica_ordenado, axis=-1)) e aplique-a aos logits na ordem em que vieram.",
+    ),
 )
 
 
@@ -232,7 +423,17 @@ def _casos_top_p() -> list[Caso]:
         Caso((np.zeros(4), 0.5)),  # 0,25 cada (exato): a massa bate 0,5 em dois tokens
         Caso((np.array([[1.0, 1.0, 0.0], [3.0, 0.0, 0.0]]), 0.9)),
         Caso((np.array([0.0, 1.0, 2.0]), 1.0)),
+        # empate no corte: os dois tokens mais prováveis empatam, e só o de menor índice fica
+        Caso((np.array([0.0, 1.0, 1.0, 0.0]), 0.3)),
+        # logits na casa dos milhares e das centenas negativas: a softmax ingênua dá nan
+        Caso((np.array([1000.0, 1001.0, 999.0]), 0.5)),
+        Caso((np.array([-800.0, -790.0, -795.0]), 0.9)),
+        # linhas de escalas muito diferentes: um máximo global zera as exponenciais da primeira
+        Caso((np.array([[0.0, 1.0, 2.0], [1000.0, 1001.0, 1002.0]]), 0.5)),
         Caso((rng.normal(scale=2.0, size=(3, 15)), 0.8)),
+        # muitos empates em linhas longas: o corte cai dentro do grupo dos mais prováveis, onde
+        # só a ordem estável (pelo menor índice) decide quem fica
+        Caso((rng.integers(0, 3, size=(6, 32)).astype(float), 0.5)),
     ]
 
 
@@ -253,6 +454,8 @@ TOP_P = registrar(
             "a decisão às posições originais com `np.put_along_axis`.",
         ),
         erros_conhecidos=ERROS_TOP_P,
+        formato="o mesmo formato de logits, (V,) ou (B, V): os logits mantidos e -inf nos "
+        "removidos",
         explicacao=(
             "Na ordem decrescente, um token entra enquanto a massa dos que vêm antes dele for "
             "menor que $p$: assim entra o que cruza $p$, e quando a massa bate $p$ exatamente "

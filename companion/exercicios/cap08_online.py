@@ -107,6 +107,35 @@ def _sem_maximo(blocos):
     return np.exp(linha) / d
 
 
+def _m_inicial_zero(blocos):
+    m, d = 0.0, 0.0  # m deveria começar em -inf
+    guardados = []
+    for bloco in blocos:
+        x = np.asarray(bloco, dtype=float)
+        guardados.append(x)
+        if x.size == 0:
+            continue
+        m_novo = max(m, x.max())
+        d = d * np.exp(m - m_novo) + np.exp(x - m_novo).sum()
+        m = m_novo
+    return np.exp(np.concatenate(guardados) - m) / d
+
+
+def _sem_tratar_menos_infinito(blocos):
+    m, d = -np.inf, 0.0
+    guardados = []
+    for bloco in blocos:
+        x = np.asarray(bloco, dtype=float)
+        guardados.append(x)
+        if x.size == 0:
+            continue
+        m_novo = max(m, x.max())
+        # com m = m_novo = -inf, e^{m - m_novo} = e^{-inf - (-inf)} = nan
+        d = d * np.exp(m - m_novo) + np.exp(x - m_novo).sum()
+        m = m_novo
+    return np.exp(np.concatenate(guardados) - m) / d
+
+
 ERROS_SOFTMAX_ONLINE = (
     ErroConhecido(
         "duas-passadas",
@@ -133,6 +162,20 @@ ERROS_SOFTMAX_ONLINE = (
         "estouro (overflow): sem o máximo corrente m, e^{x} de um logit grande vira inf. "
         "Mantenha m e subtraia-o antes de exp.",
     ),
+    ErroConhecido(
+        "m-inicial-zero",
+        _m_inicial_zero,
+        "o máximo corrente começa em m = -inf (nada visto ainda), não em 0: com m = 0, numa "
+        "linha só de logits muito negativos (como -1000) todo e^{x - 0} vira 0, d fica 0 e a "
+        "divisão dá 0/0 = nan. Comece com m = -inf e d = 0.",
+    ),
+    ErroConhecido(
+        "sem-tratar-menos-infinito",
+        _sem_tratar_menos_infinito,
+        "um bloco só de -inf no começo deixa m = m_novo = -inf, e e^{m - m_novo} = "
+        "e^{-inf - (-inf)} = nan contamina d para sempre. Enquanto o máximo for -inf não há nada "
+        "a somar: pule a atualização de d nesse caso.",
+    ),
 )
 
 
@@ -143,6 +186,8 @@ def _casos_softmax_online() -> list[Caso]:
         Caso((BlocosDeUmaPassada([[1.0], [2.0, 3.0]]),)),
         Caso((BlocosDeUmaPassada([[3.0, 1.0], [0.0, 5.0], [2.0]]),)),
         Caso((BlocosDeUmaPassada([[0.0, 1.0], [1000.0, 1001.0]]),)),
+        # só logits muito negativos: e^x vira 0 sem o máximo (0/0), e m não pode começar em 0
+        Caso((BlocosDeUmaPassada([[-1000.0, -1001.0], [-999.0]]),)),
         Caso((BlocosDeUmaPassada([rng.normal(size=5) for _ in range(4)]),)),
         Caso((BlocosDeUmaPassada([rng.normal(scale=30.0, size=7) for _ in range(5)]),)),
         Caso((BlocosDeUmaPassada([[-np.inf, -np.inf], [1.0, 2.0], [], [0.5]]),)),
@@ -164,6 +209,8 @@ SOFTMAX_ONLINE = registrar(
             "Guarde os blocos numa lista enquanto lê; no fim, np.exp(linha - m) / d.",
         ),
         erros_conhecidos=ERROS_SOFTMAX_ONLINE,
+        formato="um array 1-D, (n,), com n o total de elementos: a softmax da linha inteira, "
+        "com os blocos concatenados na ordem",
         explicacao=(
             "O invariante é $d = \\sum_{j \\text{ visto}} e^{x_j - m}$; quando $m$ sobe para "
             "$m'$, $d\\,e^{m - m'}$ o restaura. Uma passada dá $m$ e $d$; a normalização usa os "
@@ -188,6 +235,17 @@ def _reescala_so_um(m1, d1, m2, d2):
 def _minimo(m1, d1, m2, d2):
     m = min(m1, m2)
     return m, d1 * np.exp(m1 - m) + d2 * np.exp(m2 - m)
+
+
+def _somas_sem_reescalar_antes(m1, d1, m2, d2):
+    # as somas "verdadeiras" d_i·e^{m_i}, depois divididas por e^m
+    m = max(m1, m2)
+    return m, (d1 * np.exp(m1) + d2 * np.exp(m2)) / np.exp(m)
+
+
+def _ordem_trocada(m1, d1, m2, d2):
+    m, d = combinar_estados(m1, d1, m2, d2)
+    return d, m
 
 
 def _sem_tratar_vazio(m1, d1, m2, d2):
@@ -220,6 +278,20 @@ ERROS_COMBINAR = (
         "um estado vazio tem m = -inf e d = 0. Com os dois vazios, e^{-inf - (-inf)} = nan; "
         "trate esse caso: o resultado é (-inf, 0).",
     ),
+    ErroConhecido(
+        "exp-ingenua",
+        _somas_sem_reescalar_antes,
+        "estouro (overflow): você calculou as somas sem o máximo, d_i·e^{m_i}, para dividir "
+        "por e^m no fim; com m = 800, e^800 vira inf (inf/inf = nan), e com m = -800 vira 0 "
+        "(0/0 = nan). Reescale cada soma direto: d_i·e^{m_i - m}, em que o expoente nunca "
+        "passa de 0.",
+    ),
+    ErroConhecido(
+        "ordem-trocada",
+        _ordem_trocada,
+        "a ordem do par é (m, d): primeiro o máximo, depois a soma — a mesma dos argumentos "
+        "(m1, d1, m2, d2).",
+    ),
 )
 
 
@@ -229,6 +301,7 @@ def _casos_combinar() -> list[Caso]:
         Caso((1.0, 2.0, 3.0, 1.5)),
         Caso((5.0, 1.2, -2.0, 3.0)),
         Caso((800.0, 1.0, -800.0, 2.0)),
+        Caso((-800.0, 1.0, -900.0, 2.0)),
         Caso((-np.inf, 0.0, 2.0, 1.5)),
         Caso((-np.inf, 0.0, -np.inf, 0.0)),
     ]
@@ -248,6 +321,7 @@ COMBINAR_ESTADOS = registrar(
             "Um estado vazio é (-inf, 0) e não deve contribuir: cuidado com -inf - (-inf).",
         ),
         erros_conhecidos=ERROS_COMBINAR,
+        formato="o par (m, d), formato (2,): o máximo da união e a soma reescalada para ele",
         explicacao=(
             "$(m, d) = (\\max(m_1, m_2),\\ d_1 e^{m_1 - m} + d_2 e^{m_2 - m})$: a operação é "
             "associativa e comutativa, e o estado vazio $(-\\infty, 0)$ é o seu elemento neutro."
