@@ -5,6 +5,8 @@
 #   make estudante  grava as edições do estudante (sem soluções, sem saídas) e a roda do companion
 #                   em _estudante/ (a construção do livro também as grava)
 #   make benchmarks mede o desempenho (razões contra scipy e torch)
+#   make compatibilidade  testa o companion (sem o torch) nos Pythons 3.11 e 3.12 com o numpy 2.0,
+#                   o mais antigo que ele declara, em venvs novos (scripts/compatibilidade.py)
 #   make lint       ruff no pacote, nos testes e nos benchmarks
 #
 # Fora da máquina do projeto, `make livro TORCH_CPU=1` instala o torch só de CPU (≈200 MB) em vez
@@ -16,7 +18,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 AMBIENTE := $(VENV)/.instalado
 
-.PHONY: livro testes executar estudante benchmarks lint limpar ambiente
+.PHONY: livro testes executar estudante benchmarks compatibilidade lint limpar ambiente
 
 ambiente: $(AMBIENTE)
 
@@ -46,6 +48,9 @@ estudante: $(AMBIENTE)
 benchmarks: $(AMBIENTE)
 	$(PY) benchmarks/bench_softmax.py
 	$(PY) benchmarks/bench_familia.py
+
+compatibilidade:
+	$(PYTHON) scripts/compatibilidade.py
 
 lint: $(AMBIENTE)
 	$(VENV)/bin/ruff check companion tests benchmarks scripts book/_ext

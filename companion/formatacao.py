@@ -149,7 +149,8 @@ def glue(nome: str, valor: object, display: bool = True) -> None:
 
     Fora da construção do livro — num Jupyter sem o myst-nb, como o Colab — não há prosa onde
     colar: com ``display=False`` (como os capítulos usam), nada acontece; com ``display=True``, o
-    valor é mostrado, como o myst-nb faria.
+    valor é mostrado, como o myst-nb faria (fora do IPython, com ``print``). Nem o myst-nb nem o
+    IPython são dependências do pacote.
 
     Examples
     --------
@@ -159,8 +160,10 @@ def glue(nome: str, valor: object, display: bool = True) -> None:
         from myst_nb import glue as colar
     except ImportError:
         if display:
-            from IPython.display import display as mostrar
-
+            try:
+                from IPython.display import display as mostrar
+            except ImportError:  # fora do Jupyter (um script, um terminal): só o texto
+                mostrar = print
             mostrar(valor)
         return
     colar(nome, valor, display=display)

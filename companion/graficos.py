@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib as mpl
 import numpy as np
-from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
 from companion.formatacao import num
+
+try:
+    # o matplotlib é opcional para o resto do pacote (o extra «graficos» o declara)
+    import matplotlib as mpl
+except ModuleNotFoundError:
+    raise ModuleNotFoundError(
+        "companion.graficos precisa do matplotlib, que não está instalado. Instale-o com "
+        'pip install "companion[graficos]" (ou pip install matplotlib) e reinicie o kernel.',
+        name="matplotlib",
+    ) from None
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CORES", "estilo", "barras"]
 

@@ -5,11 +5,14 @@ E a primeira célula de cada capítulo: instala o companion de uma roda quando e
 
 from __future__ import annotations
 
+import ast
 import inspect
+import json
 import os
 import re
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
@@ -109,20 +112,65 @@ def test_nenhuma_solucao_vaza(edicoes, capitulo):
     assert estudante.cells[1].source == ed.AVISO
 
 
-# o que um Jupyter hospedado (o Colab) já tem, além da biblioteca padrão; o companion vem da roda
-NUM_JUPYTER_HOSPEDADO = {"numpy", "scipy", "matplotlib", "torch", "mpmath", "companion"}
+# o que um Jupyter novo tem, além da biblioteca padrão (o companion vem da roda); o SciPy e o mpmath
+# só valem porque a primeira célula os instala (o extra «livro» do companion); o torch, só dentro do
+# try/except que a edição do estudante põe em volta do seu import
+NUM_JUPYTER_NOVO = {"numpy", "matplotlib", "companion"}
+INSTALADOS_PELA_PRIMEIRA_CELULA = {"scipy", "mpmath"}
+
+
+def extra_livro() -> set[str]:
+    pyproject = tomllib.loads((RAIZ / "pyproject.toml").read_text(encoding="utf-8"))
+    return {
+        re.match(r"[\w-]+", requisito).group(0)
+        for requisito in pyproject["project"]["optional-dependencies"]["livro"]
+    }
+
+
+def imports_de(fonte: str) -> list[tuple[str, bool]]:
+    """Cada módulo importado por ``fonte`` e se o import está protegido por um
+    ``try: ... except ImportError``."""
+    protegidos = set()
+    arvore = ast.parse(fonte)
+    for no in ast.walk(arvore):
+        if isinstance(no, ast.Try) and any(
+            isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError")
+            for h in no.handlers
+        ):
+            protegidos |= {id(filho) for comando in no.body for filho in ast.walk(comando)}
+    modulos = []
+    for no in ast.walk(arvore):
+        if isinstance(no, ast.Import):
+            modulos += [(a.name.split(".")[0], id(no) in protegidos) for a in no.names]
+        elif isinstance(no, ast.ImportFrom) and no.level == 0:
+            modulos.append((no.module.split(".")[0], id(no) in protegidos))
+    return modulos
+
+
+def test_a_primeira_celula_instala_o_que_os_capitulos_importam():
+    assert INSTALADOS_PELA_PRIMEIRA_CELULA | {"matplotlib"} <= extra_livro()
+    assert "torch" not in extra_livro()
+    for modulo in INSTALADOS_PELA_PRIMEIRA_CELULA | {"companion", "matplotlib"}:
+        assert f'"{modulo}"' in ed.CELULA_INICIAL
+    assert '[livro]"' in ed.CELULA_INICIAL
 
 
 @pytest.mark.parametrize("capitulo", CAPITULOS, ids=lambda p: p.stem)
-def test_edicao_so_importa_o_que_um_jupyter_hospedado_tem(edicoes, capitulo):
+def test_edicao_so_importa_o_que_um_jupyter_novo_tem(edicoes, capitulo):
     nb = nbformat.read(edicoes / capitulo.name, as_version=4)
-    modulos = set()
+    permitidos = NUM_JUPYTER_NOVO | INSTALADOS_PELA_PRIMEIRA_CELULA | set(sys.stdlib_module_names)
+    vistos = set()
     for celula in nb.cells:
-        if celula.cell_type == "code":
-            for linha in celula.source.splitlines():
-                if m := re.match(r"\s*(?:from|import)\s+([\w]+)", linha):
-                    modulos.add(m.group(1))
-    assert modulos - sys.stdlib_module_names <= NUM_JUPYTER_HOSPEDADO, modulos
+        if celula.cell_type != "code":
+            continue
+        for modulo, protegido in imports_de(celula.source):
+            vistos.add(modulo)
+            if modulo == "torch":
+                assert protegido, f"import do torch sem try/except: {celula.source[:300]}"
+            else:
+                assert modulo in permitidos, (modulo, celula.source[:300])
+    original = "\n".join(c.source for c in nbformat.read(capitulo, as_version=4).cells)
+    assert ("torch" in vistos) == ("import torch" in original)
 
 
 def test_enunciado_vira_markdown_simples():
@@ -148,90 +196,47 @@ def test_o_padrao_das_solucoes_pega_o_bloco_inteiro():
     )
 
 
-@pytest.mark.parametrize("capitulo", CAPITULOS, ids=lambda p: p.stem)
-def test_edicao_roda_do_inicio_ao_fim_em_outra_pasta(edicoes, capitulo, tmp_path):
-    """Num kernel novo, com outra pasta de trabalho: nada levanta, e todo esqueleto de
-    exercício responde «ainda não tentado»."""
-    nb = nbformat.read(edicoes / capitulo.name, as_version=4)
-    cliente = NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
-    )
-    cliente.execute()
-    esqueletos = [c for c in nb.cells if "raise NotImplementedError" in c.source]
-    assert esqueletos
-    for celula in esqueletos:
-        saida = "".join(
-            o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in celula.outputs
-        )
-        assert "✎ Ainda não tentado" in saida, saida
-        assert not any(o.output_type == "error" for o in celula.outputs)
-
-
 # ---------------------------------------------------------------------------------------------
-# A primeira célula: instala o companion quando ele falta
+# A primeira célula: instala o companion (e o extra «livro») quando algo falta
 
 
-def rodar_celula_inicial(python: Path, pasta: Path) -> subprocess.CompletedProcess:
-    programa = ed.CELULA_INICIAL + "\nimport companion\nprint(companion.softmax([0.0, 0.0]))"
-    return subprocess.run(
-        [str(python), "-c", programa],
-        cwd=pasta,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")},
-    )
+def ambiente_limpo(**extra: str) -> dict[str, str]:
+    """O ambiente destes processos: sem nada que aponte para o .venv do projeto."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "VIRTUAL_ENV", "COMPANION_PROGRESSO", "JUPYTER_PATH")
+    }
+    return env | extra
 
 
-@pytest.fixture(scope="module")
-def python_sem_companion(tmp_path_factory) -> Path:
-    """Um ambiente novo, sem o companion, que enxerga só o numpy deste (para não baixar nada):
-    como um Jupyter hospedado, que tem numpy mas não tem o pacote do livro."""
-    pasta = tmp_path_factory.mktemp("sem_companion")
-    venv.EnvBuilder(with_pip=True).create(pasta / "venv")
-    import numpy
-
-    origem = Path(numpy.__file__).parents[1]
-    so_numpy = pasta / "so_numpy"
-    so_numpy.mkdir()
-    for item in origem.glob("numpy*"):
-        (so_numpy / item.name).symlink_to(item)
-    python = pasta / "venv" / "bin" / "python"
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    (Path(site) / "so_numpy.pth").write_text(f"{so_numpy}\n", encoding="utf-8")
-    return python
-
-
-def test_primeira_celula_sem_roda_explica_o_que_fazer(python_sem_companion, tmp_path):
-    # (roda antes do teste que instala o companion no mesmo ambiente)
-    vazia = tmp_path / "vazia"
-    vazia.mkdir()
+def test_primeira_celula_sem_roda_explica_o_que_fazer(tmp_path):
+    # um Python novo, sem o companion nem nada, numa pasta sem a roda
+    venv.EnvBuilder(with_pip=False).create(tmp_path / "venv")
     processo = subprocess.run(
-        [str(python_sem_companion), "-c", ed.CELULA_INICIAL],
-        cwd=vazia,
+        [str(tmp_path / "venv" / "bin" / "python"), "-c", ed.CELULA_INICIAL],
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
+        env=ambiente_limpo(),
     )
     assert "ModuleNotFoundError: O pacote companion não está instalado." in processo.stderr
     assert "Notebooks para levar" in processo.stderr
 
 
-def test_primeira_celula_instala_o_companion_da_roda(python_sem_companion, tmp_path):
+def test_primeira_celula_nao_faz_nada_com_tudo_instalado(tmp_path):
+    # o ambiente do livro tem tudo: a célula não instala nada nem imprime nada
     ed.construir_roda(tmp_path)
-    processo = rodar_celula_inicial(python_sem_companion, tmp_path)
+    processo = subprocess.run(
+        [sys.executable, "-c", ed.CELULA_INICIAL],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert processo.returncode == 0, processo.stderr
-    assert "O companion não está instalado; instalando-o de companion-" in processo.stdout
-    assert "Pronto: companion instalado." in processo.stdout
-    assert "[0.5 0.5]" in processo.stdout
-    # já instalado: a célula não faz nada
-    de_novo = rodar_celula_inicial(python_sem_companion, tmp_path)
-    assert de_novo.returncode == 0 and "instalando" not in de_novo.stdout
+    assert processo.stdout == "" and processo.stderr == ""
 
 
 def test_todo_capitulo_comeca_pela_celula_de_preparacao():
@@ -239,4 +244,262 @@ def test_todo_capitulo_comeca_pela_celula_de_preparacao():
         nb = nbformat.read(capitulo, as_version=4)
         codigo = [c for c in nb.cells if c.cell_type == "code"]
         assert codigo[0].source == ed.CELULA_INICIAL, capitulo.name
+        assert not codigo[0].outputs, capitulo.name  # no livro, o companion já está instalado
         assert ed.MARCA_DO_DOWNLOAD + capitulo.name in nb.cells[1].source
+
+
+# ---------------------------------------------------------------------------------------------
+# O torch opcional: a reescrita das células que o usam
+
+
+def reescrever(*fontes: str, marcadas: tuple[int, ...] = ()) -> list[str]:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# T")] + [
+        nbformat.v4.new_code_cell(f, metadata={"tags": [ed.MARCA_TORCH]} if i in marcadas else {})
+        for i, f in enumerate(fontes)
+    ]
+    return [c.source for c in ed.edicao_do_estudante(nb).cells if c.cell_type == "code"]
+
+
+def executar(fontes: list[str], torch=None) -> dict:
+    """Roda as células reescritas em sequência, com um torch falso ou sem torch."""
+    import contextlib
+    import io
+
+    espaco: dict = {}
+    saida = io.StringIO()
+    modulos = {"torch": torch, "torch.nn": getattr(torch, "nn", None)}
+    antes = {k: sys.modules.get(k) for k in modulos}
+    sys.modules.update(modulos)  # None em sys.modules: «import torch» levanta ImportError
+    try:
+        with contextlib.redirect_stdout(saida):
+            for fonte in fontes:
+                exec(compile(fonte, "<celula>", "exec"), espaco)
+    finally:
+        for k, v in antes.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+    espaco["_saida"] = saida.getvalue()
+    return espaco
+
+
+def test_sem_torch_so_as_linhas_que_dependem_dele_sao_puladas():
+    import types
+
+    fontes = reescrever(
+        "import numpy as np\nimport torch\nimport torch.nn as nn",
+        # comentário e continuação ficam com o comando
+        "x = np.arange(3.0)\n# no torch\nxt = torch.tensor(\n    x)\nprint('x', x)\n"
+        "print('xt', xt)\nlista = []\nfor v in x:\n    lista.append(v * xt)\ntotal = len(x)",
+        "print('lista', len(lista))\nprint('total', total)",
+        # uma função do estudante cujo parâmetro tem o nome de algo pulado não é pulada
+        "def f(xt):\n    return xt\nprint('f', f(1))",
+        # um nome pulado que uma célula comum redefine volta a valer
+        "xt = 2\nprint('de novo', xt)",
+        # um texto de várias linhas dentro de um comando pulado não é recuado (mudaria o valor)
+        'y = nn.Id("""a\nb""")\nprint("fim")',
+    )
+    assert fontes[0].startswith("import numpy as np\ntry:  # o PyTorch é opcional")
+    assert fontes[1].count(ed.GUARDA) == 3
+    assert "    # no torch\n    xt = torch.tensor(\n" in fontes[1]
+    assert fontes[3] == "def f(xt):\n    return xt\nprint('f', f(1))"  # sem guarda nem aviso
+    assert fontes[4] == "xt = 2\nprint('de novo', xt)"
+    assert ed.GUARDA + '\n    y = nn.Id("""a\nb""")\nprint("fim")' in fontes[5]
+
+    sem = executar(fontes)["_saida"].splitlines()
+    assert sem == [
+        "⤼ O PyTorch não está instalado: as comparações com ele serão puladas.",
+        "⤼ Sem o PyTorch, esta célula pula as linhas que o usam.",
+        "x [0. 1. 2.]",
+        "⤼ Sem o PyTorch, esta célula pula as linhas que o usam.",
+        "total 3",
+        "f 1",
+        "de novo 2",
+        "⤼ Sem o PyTorch, esta célula pula as linhas que o usam.",
+        "fim",
+    ]
+    falso = types.SimpleNamespace(tensor=lambda v: 10 * v, nn=types.SimpleNamespace(Id=len))
+    com = executar(fontes, torch=falso)
+    assert "⤼" not in com["_saida"]
+    assert com["_saida"].splitlines()[:4] == [
+        "x [0. 1. 2.]", "xt [ 0. 10. 20.]", "lista 3", "total 3"
+    ]
+    assert com["y"] == 3
+
+
+def test_celula_marcada_ou_so_de_torch_e_pulada_inteira():
+    fontes = reescrever(
+        "import torch",
+        "r = torch.x()\nprint(r)",
+        "import numpy as np\nprint('só numpy')",
+        "print(r)",
+        marcadas=(2,),
+    )
+    for fonte in fontes[1:]:
+        assert fonte.startswith("if torch is None:\n    print(") and "\nelse:\n    " in fonte
+    assert executar(fontes)["_saida"].count("esta célula é pulada") == 3
+
+
+def test_reescrita_recusa_o_que_nao_saberia_pular():
+    with pytest.raises(ValueError, match="mesma linha"):
+        reescrever("import torch", "a = 1; b = torch.x()")
+    with pytest.raises(ValueError, match="misturado"):
+        reescrever("import torch, numpy")
+    nb = nbformat.v4.new_notebook()
+    celula = nbformat.v4.new_code_cell("import torch\nx = 1\ntorch.x()")
+    celula.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "3"})]
+    nb.cells = [celula]
+    with pytest.raises(ValueError, match="última expressão"):
+        ed.edicao_do_estudante(nb)
+
+
+def test_edicao_termina_com_o_progresso(edicoes):
+    for capitulo in CAPITULOS:
+        nb = nbformat.read(edicoes / capitulo.name, as_version=4)
+        titulo, celula = nb.cells[-2:]
+        assert titulo.cell_type == "markdown" and titulo.source.startswith("## Seu progresso\n")
+        numero = int(capitulo.name[:2])
+        assert celula.source == f"from companion.exercicios import progresso\nprogresso({numero})"
+    # o livro não tem essa célula
+    livro = nbformat.read(CAPITULOS[0], as_version=4)
+    assert "progresso(" not in "".join(c.source for c in livro.cells)
+
+
+# ---------------------------------------------------------------------------------------------
+# As edições rodam do início ao fim num Jupyter novo, em dois ambientes:
+#   «minimo»: um venv só com numpy, matplotlib e ipykernel (o que a primeira célula instala da roda
+#   vem junto: o companion, o SciPy e o mpmath);
+#   «colab»: também o torch e o SciPy, como um Jupyter hospedado.
+# As versões são as de requirements.txt (o pip as acha no cache ou no índice local).
+
+
+def fixado(pacote: str) -> str:
+    for linha in (RAIZ / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        if re.match(rf"{re.escape(pacote)}==", linha.strip()):
+            return linha.strip()
+    raise LookupError(pacote)
+
+
+AMBIENTES = {
+    "minimo": (["numpy", "matplotlib", "ipykernel"], "companion, scipy, mpmath"),
+    "colab": (["numpy", "matplotlib", "ipykernel", "torch", "scipy"], "companion"),
+}
+KERNEL = "estudante"
+
+
+@pytest.fixture(scope="module", params=list(AMBIENTES))
+def jupyter_novo(request, tmp_path_factory, edicoes):
+    """Um venv novo com os pacotes do ambiente e um kernel dele; a primeira célula dos capítulos
+    roda uma vez fora do notebook e instala o que falta da roda, na pasta das edições."""
+    nome = request.param
+    pacotes, faltam = AMBIENTES[nome]
+    pasta = tmp_path_factory.mktemp(f"jupyter_{nome}")
+    venv.EnvBuilder(with_pip=True).create(pasta / "venv")
+    python = pasta / "venv" / "bin" / "python"
+    env = ambiente_limpo(XDG_DATA_HOME=str(pasta / "dados"))
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet"] + [fixado(p) for p in pacotes],
+        check=True,
+        env=env,
+        timeout=900,
+    )
+    ed.construir_roda(edicoes)
+    primeira = subprocess.run(
+        [str(python), "-c", ed.CELULA_INICIAL],
+        cwd=edicoes,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    assert primeira.returncode == 0, primeira.stderr
+    roda = ed.nome_da_roda()
+    assert primeira.stdout.splitlines() == [
+        f"Instalando o que falta ({faltam}) da roda {roda}...",
+        f"Pronto: {faltam} instalado(s).",
+    ]
+    kernels = pasta / "venv" / "share" / "jupyter" / "kernels"
+    (kernels / KERNEL).mkdir(parents=True)
+    (kernels / KERNEL / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": f"estudante ({nome})",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
+    return nome, kernels, env
+
+
+def saida_de(celula) -> str:
+    return "".join(
+        o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in celula.outputs
+    )
+
+
+def stdout_de(celula) -> str:
+    return "".join(
+        o.get("text", "")
+        for o in celula.outputs
+        if o.output_type == "stream" and o.name == "stdout"
+    )
+
+
+@pytest.mark.parametrize("capitulo", CAPITULOS, ids=lambda p: p.stem)
+def test_edicao_roda_num_jupyter_novo(jupyter_novo, edicoes, capitulo, monkeypatch):
+    """Do início ao fim, num kernel novo: nada levanta, todo esqueleto responde «ainda não
+    tentado», as comparações com o torch se pulam sem ele (com um aviso) e rodam com ele, e a
+    tabela do progresso aparece no fim."""
+    nome, kernels, env = jupyter_novo
+    nb = nbformat.read(edicoes / capitulo.name, as_version=4)
+    # o kernel «estudante» é o do venv; o cliente o acha pelo JUPYTER_PATH (e o encerra no fim)
+    monkeypatch.setenv("JUPYTER_PATH", str(kernels.parent))
+    cliente = NotebookClient(
+        nb, kernel_name=KERNEL, timeout=600, resources={"metadata": {"path": str(edicoes)}}
+    )
+    cliente.execute(env=env)
+
+    codigo = [c for c in nb.cells if c.cell_type == "code"]
+    for celula in codigo:
+        erros = [o for o in celula.outputs if o.output_type == "error"]
+        assert not erros, (celula.source[:300], erros)
+    assert saida_de(codigo[0]) == ""  # o que faltava já foi instalado
+
+    esqueletos = [c for c in codigo if "raise NotImplementedError" in c.source]
+    assert esqueletos
+    for celula in esqueletos:
+        assert "✎ Ainda não tentado" in saida_de(celula), saida_de(celula)
+
+    # as células reescritas por causa do torch: com ele, o mesmo que o livro mostra; sem ele, um
+    # aviso de uma linha
+    livro = [c for c in nbformat.read(capitulo, as_version=4).cells if c.cell_type == "code"]
+    reescritas = [
+        (celula, original)
+        for celula, original in zip(codigo, livro, strict=False)
+        if celula.source != original.source
+    ]
+    usa_torch = "import torch" in "".join(c.source for c in livro)
+    assert bool(reescritas) == usa_torch
+    for celula, original in reescritas:
+        avisos = [linha for linha in stdout_de(celula).splitlines() if linha.startswith("⤼")]
+        if nome == "minimo":
+            assert len(avisos) == 1, stdout_de(celula)
+        else:
+            assert not avisos
+            # as mesmas linhas que o livro imprime (os valores, o nbval já confere no livro)
+            if "NBVAL_IGNORE_OUTPUT" not in original.source:
+                assert len(stdout_de(celula).splitlines()) == len(
+                    stdout_de(original).splitlines()
+                ), (stdout_de(celula), stdout_de(original))
+
+    ultima = codigo[-1]
+    assert ultima.source.startswith("from companion.exercicios import progresso")
+    tabela = saida_de(ultima)
+    assert tabela.startswith("Progresso: 0 de ")
+    for celula in esqueletos:
+        id_ = re.search(r'verificar\("([\w-]+)"', celula.source).group(1)
+        assert re.search(rf"{re.escape(id_)}\s+✎ Ainda não tentado", tabela), tabela

@@ -98,10 +98,25 @@ def test_glue_sem_myst_nb_nao_quebra(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "myst_nb", None)  # import myst_nb levanta ImportError
     assert glue("x", num(0.5), display=False) is None
+    pytest.importorskip("IPython")  # sem o IPython: test_glue_sem_myst_nb_nem_ipython_imprime
     mostrados = []
     monkeypatch.setattr("IPython.display.display", mostrados.append)
     glue("x", "0,500")
     assert mostrados == ["0,500"]
+
+
+def test_glue_sem_myst_nb_nem_ipython_imprime(monkeypatch, capsys):
+    # fora do Jupyter (um script) não há IPython, que não é dependência do pacote: o valor é
+    # impresso, sem ImportError
+    from companion.formatacao import glue
+
+    monkeypatch.setitem(sys.modules, "myst_nb", None)
+    monkeypatch.setitem(sys.modules, "IPython", None)
+    monkeypatch.setitem(sys.modules, "IPython.display", None)
+    assert glue("x", "0,500", display=False) is None
+    assert capsys.readouterr().out == ""
+    glue("x", "0,500")
+    assert capsys.readouterr().out == "0,500\n"
 
 
 def test_glue_com_myst_nb_delega(monkeypatch):

@@ -47,3 +47,20 @@ def test_barras_recusa_entrada_ruim(eixos):
         ValueError, match="rotulos deve ter um nome por valor: recebidos 1 nomes para 2"
     ):
         barras(eixos, [1.0, 2.0], ["a"])
+
+
+def test_sem_matplotlib_o_erro_diz_como_instalar(monkeypatch):
+    # o matplotlib é um extra: sem ele, importar companion.graficos explica, em português, o que
+    # instalar (e o resto do pacote continua importável)
+    import importlib
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib levanta
+    monkeypatch.delitem(sys.modules, "companion.graficos")
+    with pytest.raises(ModuleNotFoundError) as erro:
+        importlib.import_module("companion.graficos")
+    mensagem = str(erro.value)
+    assert "companion.graficos precisa do matplotlib, que não está instalado" in mensagem
+    assert 'pip install "companion[graficos]"' in mensagem
+    assert erro.value.name == "matplotlib" and erro.value.__cause__ is None
+    assert importlib.import_module("companion.formatacao").num(0.5, 1) == "0,5"
