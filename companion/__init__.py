@@ -4,6 +4,14 @@ Funções da família softmax com a semântica do PyTorch (numpy na entrada, num
 exercícios que se corrigem sozinhos (:mod:`companion.exercicios`).
 """
 
+from companion.atencao import (
+    scaled_dot_product_attention,
+    softcap,
+    softcap_backward,
+    softmax_one,
+    z_loss,
+    z_loss_backward,
+)
 from companion.exercicios import dica, solucao, verificar
 from companion.gradientes import (
     check_grad,
@@ -40,6 +48,12 @@ __all__ = [
     "cross_entropy_backward",
     "softmax_jacobian",
     "check_grad",
+    "scaled_dot_product_attention",
+    "softcap",
+    "softcap_backward",
+    "z_loss",
+    "z_loss_backward",
+    "softmax_one",
     "verificar",
     "dica",
     "solucao",
