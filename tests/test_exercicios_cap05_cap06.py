@@ -472,3 +472,13 @@ def test_aviso_nao_relacionado_nao_reprova(id, categoria):
         return referencia(*args)
 
     assert verificar(id, avisa).ok
+
+
+@pytest.mark.parametrize(
+    "id", ["entropia-cruzada", "entropia", "gradiente-softmax", "gradiente-entropia-cruzada"]
+)
+def test_todo_caso_e_uma_entrada_valida(id):
+    # o predicado que limita o encolhimento aceita os próprios casos do exercício
+    ex = obter(id)
+    assert ex.valido is not None
+    assert all(ex.valido(caso) for caso in ex.casos())
