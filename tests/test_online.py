@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -13,6 +14,7 @@ from numpy.testing import assert_allclose
 
 from companion import logsumexp, softmax
 from companion.online import (
+    Estado,
     blockwise_attention,
     blockwise_softmax,
     estado_de,
@@ -141,3 +143,163 @@ def test_entradas_ruins():
         blockwise_softmax(np.zeros(3), 0)
     with pytest.raises(ValueError, match=r"q, k e v devem ter formatos"):
         blockwise_attention(np.zeros((2, 3)), np.zeros((4, 2)), np.zeros((4, 1)), 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# +inf e nan se propagam como em torch.logsumexp / torch.softmax (issue 12, §2)
+
+especiais = st.one_of(
+    st.floats(-50, 50), st.sampled_from([np.inf, -np.inf, np.nan, 0.0, 1e300, -1e300])
+)
+
+
+@st.composite
+def linha_com_especiais_e_cortes(draw):
+    """Uma linha (talvez vazia) com +inf, -inf e nan em qualquer posição, e uma divisão dela."""
+    linha = draw(hnp.arrays(np.float64, st.integers(0, 12), elements=especiais))
+    cortes = sorted(draw(st.lists(st.integers(0, linha.size), max_size=5)))
+    return linha, np.split(linha, cortes)
+
+
+@given(linha_com_especiais_e_cortes())
+def test_infinitos_e_nan_como_torch_logsumexp(dados):
+    linha, blocos = dados
+    esperado = torch.logsumexp(torch.from_numpy(linha), dim=0).item()
+    assert_allclose(online_logsumexp(iter(blocos)), esperado, rtol=1e-12, equal_nan=True)
+    assert_allclose(online_normalizer(blocos).logsumexp, esperado, rtol=1e-12, equal_nan=True)
+    assert_allclose(estado_de(linha).logsumexp, esperado, rtol=1e-12, equal_nan=True)
+    # a mesma resposta, combinando os estados dos blocos em qualquer ordem
+    estado = estado_de(np.zeros(0))
+    for bloco in reversed(blocos):
+        estado = merge(estado_de(bloco), estado)
+    assert_allclose(estado.logsumexp, esperado, rtol=1e-12, equal_nan=True)
+
+
+@given(linha_com_especiais_e_cortes(), st.integers(1, 5))
+def test_infinitos_e_nan_como_torch_softmax(dados, bloco):
+    linha, blocos = dados
+    esperado = torch.softmax(torch.from_numpy(linha), dim=0).numpy()
+    assert_allclose(online_softmax(iter(blocos)), esperado, rtol=1e-12, atol=1e-300, equal_nan=True)
+    obtido = blockwise_softmax(linha, bloco)
+    assert_allclose(obtido, esperado, rtol=1e-12, atol=1e-300, equal_nan=True)
+
+
+def test_infinitos_e_nan_casos_nomeados():
+    # os exemplos da issue 12: +inf → inf, nan → nan (antes, os dois viravam -inf)
+    assert online_logsumexp([[1.0, np.inf]]) == np.inf
+    assert np.isnan(online_logsumexp([[1.0], [np.nan]]))
+    assert np.isnan(online_logsumexp([[np.inf], [np.nan]]))
+    assert online_logsumexp([[-np.inf], [np.inf]]) == np.inf
+    estado = estado_de(np.array([[0.0, np.inf], [np.nan, 1.0], [-np.inf, -np.inf]]))
+    assert_allclose(estado.logsumexp, [np.inf, np.nan, -np.inf])
+    assert np.all(np.isnan(online_softmax([[1.0], [np.inf]])))
+
+
+# ---------------------------------------------------------------------------------------------
+# blockwise_softmax: vetorizada por bloco; eixos, 0-d e vazios (issue 12, §1 a §3)
+
+
+def test_blockwise_softmax_nao_faz_um_merge_por_bloco(monkeypatch):
+    import companion.online as online
+
+    chamadas = []
+    original = online.merge
+    monkeypatch.setattr(online, "merge", lambda a, b: chamadas.append(1) or original(a, b))
+    x = np.random.default_rng(0).normal(scale=10.0, size=(2, 100_000))
+    assert_allclose(blockwise_softmax(x, 1), softmax(x), rtol=1e-12, atol=1e-300)
+    # uma árvore de 100 000 blocos tem 17 níveis; cada nível é um merge vetorizado
+    assert len(chamadas) <= 17
+
+
+def test_blockwise_softmax_bloco_maior_que_o_eixo():
+    x = np.array([1.0, 2.0, 3.0])
+    assert_allclose(blockwise_softmax(x, 10**12), softmax(x), rtol=1e-15)
+
+
+def test_blockwise_softmax_0d_e_vazios():
+    # 0-d: a softmax de um elemento só é 1, como torch.softmax(torch.tensor(x), 0)
+    assert blockwise_softmax(np.float32(3.0), 2).shape == ()
+    assert blockwise_softmax(np.float32(3.0), 2) == 1.0
+    assert blockwise_softmax(np.float32(3.0), 2).dtype == np.float32
+    assert np.isnan(blockwise_softmax(np.inf, 1))
+    for formato, eixo in [((0,), -1), ((3, 0), -1), ((0, 3), -1), ((0, 3), 0), ((2, 0, 4), 1)]:
+        y = blockwise_softmax(np.zeros(formato, np.float32), 2, axis=eixo)
+        assert y.shape == formato and y.dtype == np.float32
+
+
+def test_blockwise_softmax_mantem_o_dtype():
+    x = np.random.default_rng(1).normal(size=(3, 17)).astype(np.float32)
+    y = blockwise_softmax(x, 4, axis=0)
+    assert y.dtype == np.float32
+    assert_allclose(y, softmax(x, axis=0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [True, (0,), (0, 1), 1.0, None])
+def test_blockwise_softmax_recusa_eixo_que_nao_e_inteiro(axis):
+    with pytest.raises(TypeError, match="axis deve ser um inteiro"):
+        blockwise_softmax(np.zeros((2, 3)), 2, axis=axis)
+
+
+def test_blockwise_softmax_eixo_fora_do_intervalo():
+    with pytest.raises(ValueError, match="axis fora do intervalo"):
+        blockwise_softmax(np.zeros((2, 3)), 2, axis=2)
+
+
+@pytest.mark.parametrize("bloco", [2.0, "2", None, True])
+def test_block_size_que_nao_e_inteiro(bloco):
+    with pytest.raises(TypeError, match="block_size deve ser um inteiro positivo"):
+        blockwise_softmax(np.zeros(3), bloco)
+    with pytest.raises(TypeError, match="block_size deve ser um inteiro positivo"):
+        blockwise_attention(np.zeros((2, 3)), np.zeros((4, 3)), np.zeros((4, 1)), bloco)
+
+
+# ---------------------------------------------------------------------------------------------
+# merge e Estado: entradas ruins com mensagens em português (issue 12, §3)
+
+
+def test_merge_recusa_o_que_nao_e_estado():
+    e = estado_de([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"a deve ser um Estado .*recebido None"):
+        merge(None, e)
+    with pytest.raises(TypeError, match=r"b deve ser um Estado .*recebido \(1.0, 2.0\)"):
+        merge(e, (1.0, 2.0))
+
+
+def test_merge_recusa_formatos_incompativeis():
+    a = estado_de(np.zeros((2, 4)))
+    b = estado_de(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match=r"formatos compatíveis.*\(2,\) e \(3,\)"):
+        merge(a, b)
+    # um estado escalar (vazio) combina com qualquer formato, por broadcast
+    vazio = Estado(np.array(-np.inf), np.array(0.0))
+    assert_allclose(merge(vazio, a).logsumexp, logsumexp(np.zeros((2, 4)), axis=-1))
+
+
+def test_estado_confere_m_e_d():
+    with pytest.raises(ValueError, match=r"m e d de um Estado devem ter o mesmo formato"):
+        Estado(np.zeros(2), np.zeros(3))
+    with pytest.raises(TypeError, match="m deve conter números reais"):
+        Estado("0", 1.0)
+    e = Estado(0.0, 2)
+    assert e.m.dtype == e.d.dtype == np.float64
+
+
+def test_estado_de_confere_o_eixo():
+    with pytest.raises(TypeError, match="axis deve ser um inteiro"):
+        estado_de(np.zeros((2, 3)), axis=(0, 1))
+    assert_allclose(estado_de(np.zeros((2, 3)), axis=0).logsumexp, np.log([2.0, 2.0, 2.0]))
+
+
+# ---------------------------------------------------------------------------------------------
+# blockwise_attention sem chaves: zeros, como o torch (issue 12, §2)
+
+
+def test_atencao_sem_chaves_da_zeros_como_o_torch():
+    q = np.random.default_rng(0).normal(size=(3, 4))
+    k, v = np.zeros((0, 4)), np.zeros((0, 2))
+    esperado = torch.nn.functional.scaled_dot_product_attention(
+        *(torch.from_numpy(a)[None] for a in (q, k, v))
+    )[0].numpy()
+    obtido = blockwise_attention(q, k, v, 2)
+    assert obtido.shape == (3, 2)
+    assert_allclose(obtido, esperado, atol=0)
