@@ -14,9 +14,12 @@ from companion.atencao import (
 )
 from companion.exercicios import dica, solucao, verificar
 from companion.gradientes import (
+    binary_cross_entropy_backward,
+    binary_cross_entropy_with_logits_backward,
     check_grad,
     cross_entropy_backward,
     log_softmax_backward,
+    nll_loss_backward,
     sigmoid_backward,
     softmax_backward,
     softmax_jacobian,
@@ -46,6 +49,9 @@ __all__ = [
     "log_softmax_backward",
     "sigmoid_backward",
     "cross_entropy_backward",
+    "nll_loss_backward",
+    "binary_cross_entropy_backward",
+    "binary_cross_entropy_with_logits_backward",
     "softmax_jacobian",
     "check_grad",
     "scaled_dot_product_attention",
