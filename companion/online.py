@@ -11,6 +11,10 @@ resultado. O *normalizador online* mantém os dois durante uma única passada:
 
 e dois estados parciais se combinam da mesma forma — uma operação associativa, que permite
 reduzir uma linha em blocos paralelos e calcular a atenção sem nunca montar a matriz de escores.
+
+Valores não finitos seguem o PyTorch: a logsumexp de uma linha com ``+inf`` é ``+inf``, com
+``nan`` é ``nan``, e só de ``-inf`` (ou vazia) é ``-inf`` (``torch.logsumexp``); a softmax de
+uma linha com ``+inf`` ou ``nan``, ou só de ``-inf``, é ``nan`` inteira (``torch.softmax``).
 """
 
 from __future__ import annotations
