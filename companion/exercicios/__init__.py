@@ -35,6 +35,7 @@ from companion.exercicios import (  # noqa: F401
     cap06_gradientes,
     cap07_amostragem,
     cap08_online,
+    cap09_atencao,
 )
 from companion.exercicios._nucleo import (
     _ESTILO,
@@ -59,6 +60,7 @@ CAPITULOS = {
     6: "Gradientes e retropropagação",
     7: "A cabeça do modelo de linguagem e a amostragem",
     8: "Softmax eficiente",
+    9: "Softmax na atenção",
 }
 
 
