@@ -563,6 +563,13 @@ def _formatar(valor: Any, precisao: int = 6) -> str:
             return repr(valor.item())
     if isinstance(valor, BaseException):
         return f"{type(valor).__name__}: {valor}"
+    if isinstance(valor, list | tuple) and valor and _como_array(valor) is not None:
+        try:
+            simples = np.asarray(valor).tolist()  # np.float64(1.0) -> 1.0
+        except Exception:
+            simples = valor
+        texto = _repr_seguro(type(valor)(simples) if isinstance(simples, list) else simples)
+        return texto
     if isinstance(valor, float):
         curto = repr(valor)
         return curto if precisao > 6 or len(curto) <= 10 else f"{valor:.{precisao}g}"
@@ -640,7 +647,8 @@ def _sintoma_generico(
     if valor is None:
         return (
             "nao-numerico",
-            "a função deve devolver números (um array, ou um número); devolveu "
+            "a função deve devolver números (um array, ou um número), com formato "
+            f"{e.shape if e is not None else '?'} — {ex.formato}; devolveu "
             f"{_formatar(obtido.valor)} (tipo {type(obtido.valor).__name__})",
         )
     if e is None:
