@@ -4,18 +4,24 @@ Semântica do PyTorch (``torch.nn.functional``), opção por opção: formatos `
 ``(N, C, d1, ..., dk)`` com as classes no eixo 1; alvos como índices de classe ou como
 probabilidades; pesos por classe; ``ignore_index``; suavização de rótulos (*label smoothing*);
 reduções ``"mean"``, ``"sum"`` e ``"none"``.
+
+Logits, alvos e pesos podem ser arrays, listas ou tensores do torch de CPU (convertidos, sem o
+autograd); arrays mascarados são recusados (ver :mod:`companion._validacao`). Onde o SciPy é
+mais exato que o PyTorch, estas perdas também são: a entropia cruzada usa a ``log_softmax`` com
+``log1p`` (``cross_entropy([[0, -40]], [0])`` dá ``4,25e-18``, não 0), e a binária a partir de
+logits soma dois termos não negativos, sem cancelamento.
 """
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from companion._validacao import como_array_real, descrever
-from companion.sigmoid import log_sigmoid
-from companion.softmax import log_softmax
+from companion._validacao import como_array_real, converter_array, descrever
+from companion.softmax import log_softmax, maximo_e_log1p
 
 __all__ = [
     "cross_entropy",
@@ -58,8 +64,8 @@ def _pesos(weight: ArrayLike | None, n_classes: int, dtype: np.dtype) -> np.ndar
 
 
 def _suavizacao(label_smoothing: object) -> float:
-    if isinstance(label_smoothing, bool) or not isinstance(
-        label_smoothing, (int, float, np.floating)
+    if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(
+        label_smoothing, numbers.Real
     ):
         raise TypeError(
             f"label_smoothing deve ser um número entre 0 e 1; recebido {descrever(label_smoothing)}"
@@ -79,11 +85,37 @@ class AlvoDeClasses:
     seguros: np.ndarray  # índices com os ignorados trocados por 0 (para indexar)
 
 
+_INT64 = np.iinfo(np.int64)
+
+
+def validar_ignore_index(ignore_index: object) -> int:
+    """``ignore_index`` é um inteiro de 64 bits (como no torch, que recusa float, bool e None)."""
+    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, numbers.Integral):
+        raise TypeError(
+            f"ignore_index deve ser um inteiro (como no torch); recebido {descrever(ignore_index)}"
+        )
+    valor = int(ignore_index)
+    if not _INT64.min <= valor <= _INT64.max:
+        raise ValueError(
+            f"ignore_index deve caber num inteiro de 64 bits, como no torch; recebido {valor}"
+        )
+    return valor
+
+
 def preparar_alvo(
-    entrada: np.ndarray, target: ArrayLike, eixo: int, ignore_index: int
+    entrada: np.ndarray,
+    target: ArrayLike,
+    eixo: int,
+    ignore_index: int,
+    nome_entrada: str = "a entrada",
 ) -> AlvoDeClasses | np.ndarray:
-    """Confere ``target``: devolve :class:`AlvoDeClasses` ou o array de probabilidades."""
-    alvo = np.asarray(target)
+    """Confere ``target``: devolve :class:`AlvoDeClasses` ou o array de probabilidades.
+
+    ``nome_entrada`` é o nome do parâmetro da entrada (``"logits"``, ``"log_probs"``), para que
+    um formato que não combina nomeie os dois lados.
+    """
+    ignore_index = validar_ignore_index(ignore_index)
+    alvo = converter_array(target, "target")
     n_classes = entrada.shape[eixo]
     if alvo.dtype.kind == "f" and alvo.shape == entrada.shape:
         if ignore_index != -100:
@@ -98,26 +130,33 @@ def preparar_alvo(
         if alvo.dtype.kind == "f":
             raise TypeError(
                 "target deve conter índices de classe inteiros (formato "
-                f"{esperado}) ou probabilidades float com o formato da entrada {entrada.shape}; "
-                f"recebido float com formato {alvo.shape}"
+                f"{esperado}) ou probabilidades float com o formato de {nome_entrada} "
+                f"{entrada.shape}; recebido float com formato {alvo.shape}"
             )
         raise TypeError(
             f"target deve conter índices de classe inteiros; recebido {descrever(target)}"
         )
     if alvo.shape != esperado:
         raise ValueError(
-            f"target com índices de classe deve ter formato {esperado} (o da entrada "
-            f"{entrada.shape} sem o eixo das classes); recebido formato {alvo.shape}"
+            f"target com índices de classe deve ter formato {esperado} (o de {nome_entrada}, "
+            f"{entrada.shape}, sem o eixo das classes); recebido formato {alvo.shape}"
         )
     validos = alvo != ignore_index
     fora = validos & ((alvo < 0) | (alvo >= n_classes))
-    if np.any(fora):
+    if fora.any():
         posicao = tuple(int(i) for i in np.argwhere(fora)[0])
         valor = int(alvo[posicao])
         onde = f"na posição {posicao}" if posicao else "(alvo escalar)"
+        if n_classes == 0:
+            raise ValueError(
+                f"target fora do intervalo {onde}: recebido {valor}; {nome_entrada} tem 0 "
+                f"classes (formato {entrada.shape}), então todo alvo deve ser "
+                f"ignore_index={ignore_index}"
+            )
         raise ValueError(
             f"target fora do intervalo {onde}: recebido {valor}; as classes válidas vão de 0 a "
-            f"{n_classes - 1} (ou ignore_index={ignore_index})"
+            f"{n_classes - 1} (ou ignore_index={ignore_index}): {nome_entrada} tem {n_classes} "
+            "classes"
         )
     seguros = np.where(validos, alvo, 0).astype(np.intp)
     return AlvoDeClasses(alvo, validos, seguros)
@@ -131,6 +170,8 @@ def pesos_dos_alvos(alvo: AlvoDeClasses, w: np.ndarray | None, dtype: np.dtype) 
 
 def escolher(mapa: np.ndarray, indices: np.ndarray, eixo: int) -> np.ndarray:
     """``mapa[..., indices, ...]`` ao longo de ``eixo``: o valor da classe-alvo de cada posição."""
+    if mapa.shape[eixo] == 0:  # zero classes: todo alvo é ignore_index, e o valor não conta
+        return np.zeros(indices.shape, dtype=mapa.dtype)
     return np.take_along_axis(mapa, np.expand_dims(indices, eixo), axis=eixo).squeeze(eixo)
 
 
@@ -144,7 +185,7 @@ def expandir_pesos(w: np.ndarray, ndim: int, eixo: int) -> np.ndarray:
 def _reduzir(perdas: np.ndarray, reducao: str, divisor: float | np.ndarray) -> np.ndarray:
     if reducao == "none":
         return perdas
-    total = perdas.sum()
+    total = np.add.reduce(perdas, axis=None)
     if reducao == "sum":
         return total
     # média ponderada; todos os alvos ignorados dá 0/0 = nan, como no torch
@@ -204,10 +245,10 @@ def nll_loss(
     >>> print(nll_loss(np.log([[0.7, 0.2, 0.1]]), np.array([0])))
     0.35667494393873245
     """
-    logp, dtype_saida = como_array_real(log_probs, "log_probs")
+    logp, dtype_saida = como_array_real(log_probs, "log_probs", mascarados_viram=-np.inf)
     reducao = validar_reducao(reduction)
     eixo = _eixo_das_classes(logp, "log_probs")
-    alvo = preparar_alvo(logp, target, eixo, ignore_index)
+    alvo = preparar_alvo(logp, target, eixo, ignore_index, "log_probs")
     if not isinstance(alvo, AlvoDeClasses):
         raise TypeError("target de nll_loss deve conter índices de classe inteiros")
     w = _pesos(weight, logp.shape[eixo], logp.dtype)
@@ -225,11 +266,11 @@ def preparar_entropia_cruzada(logits, target, weight, ignore_index, reduction, l
     tuple
         ``(x, dtype_saida, reducao, eps, eixo, alvo, w)``.
     """
-    x, dtype_saida = como_array_real(logits, "logits")
+    x, dtype_saida = como_array_real(logits, "logits", mascarados_viram=-np.inf)
     reducao = validar_reducao(reduction)
     eps = _suavizacao(label_smoothing)
     eixo = _eixo_das_classes(x, "logits")
-    alvo = preparar_alvo(x, target, eixo, ignore_index)
+    alvo = preparar_alvo(x, target, eixo, ignore_index, "logits")
     w = _pesos(weight, x.shape[eixo], x.dtype)
     return x, dtype_saida, reducao, eps, eixo, alvo, w
 
@@ -297,13 +338,39 @@ def cross_entropy(
     x, dtype_saida, reducao, eps, eixo, alvo, w = preparar_entropia_cruzada(
         logits, target, weight, ignore_index, reduction, label_smoothing
     )
-    logp = log_softmax(x, axis=eixo)
     with np.errstate(invalid="ignore", over="ignore"):
+        if isinstance(alvo, AlvoDeClasses) and eps == 0 and eixo == x.ndim - 1 and x.size:
+            # (C,) ou (N, C) sem suavização: só o logsumexp de cada linha e o logit do alvo
+            resultado = _ce_indices_por_linhas(x, alvo, w, reducao)
+            return np.asarray(resultado).astype(dtype_saida)[()]
+        logp = log_softmax(x, axis=eixo)
         if isinstance(alvo, AlvoDeClasses):
             resultado = _ce_indices(logp, alvo, w, eixo, eps, reducao)
         else:
             resultado = _ce_probabilidades(logp, alvo, w, eixo, eps, reducao)
     return np.asarray(resultado).astype(dtype_saida)[()]
+
+
+def _ce_indices_por_linhas(x, alvo: AlvoDeClasses, w, reducao):
+    r"""Entropia cruzada com índices e classes no último eixo, sem montar a log_softmax inteira.
+
+    :math:`-\log p_{n,y} = (m_n - x_{n,y}) + \log(1 + \sum_{i \ne i^*} e^{x_{n,i} - m_n})`:
+    os mesmos arredondamentos da log-softmax no alvo, sem escrever as outras ``C - 1``.
+    """
+    planas = x.reshape(-1, x.shape[-1])  # (N, C)
+    x_max, c = maximo_e_log1p(planas)  # (N, 1) cada
+    validos = alvo.validos.reshape(-1)  # (N,)
+    x_alvo = planas[np.arange(planas.shape[0]), alvo.seguros.reshape(-1)]  # (N,)
+    nll = x_max[:, 0] - x_alvo
+    nll += c[:, 0]  # -log p_y = (m - x_y) + c
+    if w is None:
+        peso_alvo = validos  # 1 nos válidos, 0 nos ignorados
+    else:
+        peso_alvo = pesos_dos_alvos(alvo, w, x.dtype).reshape(-1)
+        nll *= peso_alvo
+    perdas = np.where(validos, nll, 0).reshape(alvo.indices.shape)  # 0 nos ignorados
+    divisor = peso_alvo.sum(dtype=x.dtype) if reducao == "mean" else 1.0
+    return _reduzir(perdas, reducao, divisor)
 
 
 def _ce_indices(logp, alvo: AlvoDeClasses, w, eixo, eps, reducao):
@@ -317,13 +384,20 @@ def _ce_indices(logp, alvo: AlvoDeClasses, w, eixo, eps, reducao):
         # parte suavizada: Σ_c w_c (-log p_c) / C, também zero nos ignorados
         ponderado = logp if w is None else logp * expandir_pesos(w, logp.ndim, eixo)
         suave = np.where(alvo.validos, -ponderado.sum(axis=eixo), 0).astype(logp.dtype)
-        perda = perda + _reduzir(suave, reducao, denominador) * (eps / n_classes)
+        # com zero classes, ε/C = inf e 0·inf = nan em toda posição, como no torch
+        perda = perda + _reduzir(suave, reducao, denominador) * _razao(eps, n_classes)
     return perda
+
+
+def _razao(eps: float, n_classes: int) -> np.float64:
+    """ε / C, sem ZeroDivisionError: com zero classes dá inf, e o resultado nan, como no torch."""
+    with np.errstate(divide="ignore"):
+        return np.float64(eps) / np.float64(n_classes)
 
 
 def _ce_probabilidades(logp, alvo, w, eixo, eps, reducao):
     n_classes = logp.shape[eixo]
-    q = alvo * (1 - eps) + eps / n_classes if eps > 0 else alvo
+    q = alvo * (1 - eps) + _razao(eps, n_classes).astype(logp.dtype) if eps > 0 else alvo
     termos = logp * q if w is None else logp * q * expandir_pesos(w, logp.ndim, eixo)
     perdas = -termos.sum(axis=eixo)
     # a média é pelo número de posições (N·d1·...·dk), não pelos pesos
@@ -335,23 +409,49 @@ def _ce_probabilidades(logp, alvo, w, eixo, eps, reducao):
 
 
 def _par_binario(entrada, target, weight, nome):
+    """Confere as entradas de uma perda binária: ``(x, y, w, dtype_saida)``.
+
+    Com ``nome == "probs"`` (a entropia cruzada binária a partir de probabilidades), ``target``
+    precisa estar em [0, 1], como no torch, que recusa alvos fora dele (``nan`` e ``inf``
+    incluídos); a partir de logits o torch não confere os alvos, e o companion também não.
+    """
     x, dtype_saida = como_array_real(entrada, nome)
     y, _ = como_array_real(target, "target")
     if y.shape != x.shape:
         raise ValueError(
             f"target deve ter o formato de {nome}, {x.shape}; recebido formato {y.shape}"
         )
-    w = None
-    if weight is not None:
-        w, _ = como_array_real(weight, "weight")
-        try:
-            np.broadcast_shapes(w.shape, x.shape)
-        except ValueError as erro:
-            raise ValueError(
-                f"weight deve ter um formato compatível (broadcast) com {x.shape}; recebido "
-                f"formato {w.shape}"
-            ) from erro
+    if nome == "probs":
+        _em_zero_um(y, "target")
+    w = None if weight is None else _peso_por_posicao(weight, "weight", x.shape)
     return x, y.astype(x.dtype, copy=False), w, dtype_saida
+
+
+def _em_zero_um(valores: np.ndarray, nome: str) -> None:
+    fora = ~((valores >= 0) & (valores <= 1))  # nan também fica fora
+    if np.any(fora):
+        posicao = tuple(int(i) for i in np.argwhere(fora)[0])
+        onde = f" na posição {posicao}" if posicao else ""
+        raise ValueError(
+            f"{nome} deve estar em [0, 1], como no torch; recebido "
+            f"{float(valores[posicao])!r}{onde}"
+        )
+
+
+def _peso_por_posicao(peso: ArrayLike, nome: str, formato: tuple[int, ...]) -> np.ndarray:
+    """Um peso que se expande (broadcast) até ``formato`` — nunca além dele: um peso maior que a
+    entrada aumentaria o formato da perda em silêncio (o torch recusa)."""
+    w, _ = como_array_real(peso, nome)
+    try:
+        comum = np.broadcast_shapes(w.shape, formato)
+    except ValueError:
+        comum = None
+    if comum != formato:
+        raise ValueError(
+            f"{nome} deve ter um formato que se expanda (broadcast) até o da entrada, "
+            f"{formato}; recebido formato {w.shape}"
+        )
+    return w
 
 
 def _finalizar_binaria(perdas, w, reducao, dtype_saida):
@@ -380,9 +480,11 @@ def binary_cross_entropy_with_logits(
     target : array_like
         Alvos em [0, 1], com o formato de ``logits``.
     weight : array_like, opcional
-        Pesos por posição, compatíveis (broadcast) com ``logits``.
+        Pesos por posição, que se expandem (broadcast) até o formato de ``logits`` — nunca
+        maiores que ele.
     pos_weight : array_like, opcional
-        Peso dos exemplos positivos, por classe (broadcast com o último eixo).
+        Peso dos exemplos positivos, por classe (broadcast com o último eixo; nunca maior que
+        ``logits``).
     reduction : {"mean", "sum", "none"}, opcional
         ``"mean"`` é a média sobre todas as posições.
 
@@ -396,30 +498,47 @@ def binary_cross_entropy_with_logits(
     TypeError
         Se as entradas não são numéricas.
     ValueError
-        Se os formatos não combinam ou ``reduction`` é desconhecida.
+        Se os formatos não combinam, ``weight``/``pos_weight`` são maiores que ``logits`` ou
+        ``reduction`` é desconhecida.
 
     Notes
     -----
-    Com :math:`r = 1 + (\text{pos\_weight} - 1)\,y`, estável para qualquer logit:
+    É a perda do PyTorch, :math:`(1 - y)\,x - r \log \sigma(x)` com
+    :math:`r = 1 + (\text{pos\_weight} - 1)\,y`, reescrita como a soma de dois termos não
+    negativos (para :math:`y \in [0, 1]`), com
+    :math:`\operatorname{softplus}(z) = \log(1 + e^z) = \max(z, 0) + \log(1 + e^{-|z|})`:
 
     .. math::
 
-        \ell = w\,\bigl[(1 - y)\,x - r \log \sigma(x)\bigr] .
+        \ell = w\,\bigl[\text{pos\_weight}\; y \operatorname{softplus}(-x)
+              + (1 - y) \operatorname{softplus}(x)\bigr] .
+
+    Estável para qualquer logit e sem cancelamento: com :math:`y = 0` e :math:`x = -40` a
+    perda é :math:`\log(1 + e^{-40}) \approx 4{,}25 \times 10^{-18}`, onde
+    :math:`(1 - y)\,x - \log\sigma(x)` (e o PyTorch) dão 0. Como no PyTorch, os alvos não são
+    conferidos (podem sair de [0, 1]), e um logit infinito com o alvo do seu lado dá ``nan``.
+    Só um alvo infinito dá um resultado diferente: ``nan`` aqui, ``±inf`` no PyTorch.
 
     Examples
     --------
     >>> print(binary_cross_entropy_with_logits(np.array([1000.0]), np.array([0.0])))
     1000.0
+    >>> print(binary_cross_entropy_with_logits(np.array([-40.0]), np.array([0.0])))
+    4.248354255291589e-18
     """
     x, y, w, dtype_saida = _par_binario(logits, target, weight, "logits")
     reducao = validar_reducao(reduction)
-    logsig = log_sigmoid(x)
-    if pos_weight is None:
-        perdas = (1 - y) * x - logsig
-    else:
-        pw, _ = como_array_real(pos_weight, "pos_weight")
-        r = 1 + (pw.astype(x.dtype) - 1) * y
-        perdas = (1 - y) * x - r * logsig
+    with np.errstate(over="ignore", invalid="ignore"):
+        # softplus(±x) = max(±x, 0) + log1p(e^{-|x|}): e^{-|x|} <= 1 nunca estoura
+        cauda = np.log1p(np.exp(-np.abs(x)))
+        sp_x = np.maximum(x, 0) + cauda  # -log(1 - σ(x))
+        sp_menos_x = np.maximum(-x, 0) + cauda  # -log σ(x)
+        if pos_weight is None:
+            positivos = y * sp_menos_x
+        else:
+            pw = _peso_por_posicao(pos_weight, "pos_weight", x.shape).astype(x.dtype)
+            positivos = pw * y * sp_menos_x
+        perdas = positivos + (1 - y) * sp_x
     return _finalizar_binaria(perdas, w, reducao, dtype_saida)
 
 
@@ -439,7 +558,7 @@ def binary_cross_entropy(
     target : array_like
         Alvos em [0, 1], com o formato de ``probs``.
     weight : array_like, opcional
-        Pesos por posição, compatíveis (broadcast) com ``probs``.
+        Pesos por posição, que se expandem (broadcast) até o formato de ``probs``.
     reduction : {"mean", "sum", "none"}, opcional
         ``"mean"`` é a média sobre todas as posições.
 
@@ -453,7 +572,8 @@ def binary_cross_entropy(
     TypeError
         Se as entradas não são numéricas.
     ValueError
-        Se ``probs`` sai de [0, 1], os formatos não combinam ou ``reduction`` é desconhecida.
+        Se ``probs`` ou ``target`` saem de [0, 1] (``nan`` incluído, como no torch), os formatos
+        não combinam, ``weight`` é maior que ``probs`` ou ``reduction`` é desconhecida.
 
     Notes
     -----

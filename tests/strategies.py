@@ -101,3 +101,55 @@ def problemas_de_classificacao(draw, extremos=True, moderados=False):
         label_smoothing=draw(st.sampled_from([0.0, 0.1, 0.5, 1.0])),
     )
     return x, alvo, opcoes
+
+
+@st.composite
+def linhas_dominantes(draw, dtype=np.float64):
+    """Uma linha cujo máximo é 0 (às vezes repetido) e cujo resto fica bem abaixo: a região em que
+    ``log(1 + s)`` perde ``s`` e só ``log1p(s)`` acerta (logsumexp ≈ s, minúsculo).
+
+    O resto vem de [-700, -1] (em float32, de [-85, -1]; em float16, de [-15, -1]: e^x ainda é um
+    número normal, sem a precisão reduzida dos subnormais), com alguns
+    ``-inf``; o máximo exato em 0 torna ``x - m`` exato, e o erro esperado é só o do ``exp``, da
+    soma e do ``log1p``.
+    """
+    piso = {np.float64: -700.0, np.float32: -85.0, np.float16: -15.0}[dtype]
+    width = {np.float64: 64, np.float32: 32, np.float16: 16}[dtype]
+    resto = draw(
+        st.lists(
+            st.one_of(st.floats(piso, -1.0, width=width), st.just(-np.inf)),
+            min_size=1,
+            max_size=40,
+        )
+    )
+    empates = draw(st.integers(1, 3)) if draw(st.integers(0, 4)) == 0 else 1
+    linha = np.array([0.0] * empates + resto, dtype=dtype)
+    return np.array(draw(st.permutations(list(linha))), dtype=dtype)
+
+
+@st.composite
+def problemas_de_logsumexp_com_pesos(draw):
+    """``x``, ``b`` (do formato de ``x`` ou que se expande até ele, com zeros e negativos), um
+    ``axis`` e ``keepdims``, para comparar com ``scipy.special.logsumexp``."""
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    formato = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    elementos = st.one_of(
+        st.floats(-30, 30, width=32),
+        st.sampled_from([np.inf, -np.inf, np.nan, 0.0, 700.0, -700.0]),
+    )
+    x = draw(hnp.arrays(dtype, formato, elements=elementos))
+    # b: o formato de x com alguns eixos trocados por 1, ou sem os primeiros eixos (broadcast)
+    formato_b = tuple(1 if draw(st.booleans()) else n for n in formato)
+    formato_b = formato_b[draw(st.integers(0, len(formato_b))) :]
+    pesos = st.one_of(st.floats(-3, 3, width=32), st.just(0.0), st.just(1.0), st.just(-1.0))
+    b = draw(hnp.arrays(np.float64, formato_b, elements=pesos))
+    escolha = draw(st.sampled_from(["none", "int", "tupla"]))
+    if escolha == "none":
+        eixo = None
+    elif escolha == "int":
+        eixo = draw(st.integers(-x.ndim, x.ndim - 1))
+    else:
+        eixo = tuple(
+            draw(st.lists(st.integers(0, x.ndim - 1), min_size=1, max_size=x.ndim, unique=True))
+        )
+    return x, b, eixo, draw(st.booleans())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 import torch
 from hypothesis import given
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from companion import log_sigmoid, sigmoid
@@ -67,3 +69,21 @@ def test_dtypes():
 def test_entrada_invalida(funcao):
     with pytest.raises(TypeError, match=r"x deve conter números reais .*recebido 'abc'"):
         funcao("abc")
+
+
+@given(st.floats(-700, 700))
+def test_log_sigmoid_com_erro_relativo_pequeno(x):
+    # log σ(x) = min(x, 0) - log1p(e^{-|x|}): dois termos de mesmo sinal, sem cancelamento;
+    # em x = 40 o valor é -4,25e-18 (np.log(sigmoid(40)) daria 0)
+    with mpmath.workdps(60):
+        exato = -mpmath.log1p(mpmath.exp(-mpmath.mpf(x)))
+        obtido = log_sigmoid(x)
+        assert abs((mpmath.mpf(float(obtido)) - exato) / exato) <= 4 * np.finfo(float).eps
+
+
+def test_tensores_e_mascarados():
+    x = np.array([-3.0, 0.0, 2.0])
+    assert_array_equal(sigmoid(torch.tensor(x, requires_grad=True)), sigmoid(x))
+    assert log_sigmoid(torch.tensor(x, dtype=torch.bfloat16)).dtype == np.float32
+    with pytest.raises(TypeError, match=r"x é um array mascarado"):
+        log_sigmoid(np.ma.array(x, mask=[0, 1, 0]))

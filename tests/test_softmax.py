@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
+import scipy.special
 import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from companion import log_softmax, logsumexp, sigmoid, softmax, softmax2d, spatial_softmax
-from tests.strategies import TOL, arrays, arrays_e_eixo, arrays_e_eixos
+from tests.strategies import (
+    TOL,
+    arrays,
+    arrays_e_eixo,
+    arrays_e_eixos,
+    linhas_dominantes,
+    problemas_de_logsumexp_com_pesos,
+)
 
 inf, nan = np.inf, np.nan
 
@@ -389,3 +398,280 @@ def test_spatial_softmax_com_menos_de_duas_dimensoes():
 def test_spatial_softmax_temperatura():
     x = np.arange(6.0).reshape(1, 2, 3)
     assert_allclose(spatial_softmax(x, temperature=2.0), spatial_softmax(x / 2.0), rtol=1e-15)
+
+
+# ---------------------------------------------------------------------------------------------
+# Mais exato que o torch onde o SciPy é (issue 12, §6): o termo do máximo fica fora da soma e o
+# resto entra por log1p. Referência: mpmath com 400 dígitos (1 + e^{-740} precisa de mais de 320).
+
+
+def lse_exato(linha) -> mpmath.mpf:
+    with mpmath.workdps(400):
+        return +mpmath.log(mpmath.fsum(mpmath.exp(mpmath.mpf(float(v))) for v in linha))
+
+
+def erro_relativo(obtido, exato: mpmath.mpf) -> float:
+    if exato == 0:
+        return 0.0 if obtido == 0 else float("inf")
+    with mpmath.workdps(400):
+        return float(abs((mpmath.mpf(float(obtido)) - exato) / exato))
+
+
+def test_logsumexp_com_entrada_dominante_e_exata():
+    # log(1 + e^{-40}) arredonda para 0 (o torch dá 0); o valor certo é e^{-40} ≈ 4,25e-18
+    assert logsumexp([0.0, -40.0]) == pytest.approx(4.248354255291589e-18, rel=1e-15)
+    assert log_softmax([0.0, -40.0])[0] == pytest.approx(-4.248354255291589e-18, rel=1e-15)
+    assert torch.logsumexp(torch.tensor([0.0, -40.0], dtype=torch.float64), 0) == 0.0
+    assert logsumexp(np.array([0.0, -40.0], dtype=np.float32)) == pytest.approx(
+        4.248354255291589e-18, rel=1e-6
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@given(dados=st.data())
+def test_logsumexp_e_log_softmax_perto_de_uma_entrada_dominante(dtype, dados):
+    linha = dados.draw(linhas_dominantes(dtype))
+    eps = np.finfo(dtype).eps
+    exato = lse_exato(linha)
+    # erro do exp (1 ulp por termo), da soma (log2 K) e do log1p (1 ulp), relativo ao resultado
+    limite = 4 * eps * (2 + np.log2(linha.size))
+    assert erro_relativo(logsumexp(linha), exato) <= limite
+    lp = log_softmax(linha)
+    for i in np.flatnonzero(linha == 0):  # a log-probabilidade do máximo é -logsumexp
+        assert erro_relativo(-lp[i], exato) <= limite
+    # a mesma linha em outro eixo (outra ordem de soma), com keepdims e com axis=None
+    em_coluna = np.stack([linha, linha], axis=1)
+    assert erro_relativo(logsumexp(em_coluna, axis=0)[1], exato) <= limite
+    assert erro_relativo(-log_softmax(em_coluna, axis=0)[np.argmax(linha), 1], exato) <= limite
+    assert logsumexp(linha[None, :], axis=None, keepdims=True).shape == (1, 1)
+    assert erro_relativo(logsumexp(linha[None, :], axis=None), exato) <= limite
+    assert erro_relativo(logsumexp(em_coluna, axis=(0,))[0], exato) <= limite
+
+
+@given(linhas_dominantes(np.float16))
+def test_float16_perto_de_uma_entrada_dominante(linha):
+    # calculado em float32 e arredondado uma vez para float16: no máximo 1 ulp de float16
+    exato = float(lse_exato(linha))
+    obtido = logsumexp(linha)
+    assert obtido.dtype == np.float16
+    vizinhos = np.array([exato], dtype=np.float16)
+    ulp = np.spacing(vizinhos)[0]
+    assert abs(float(obtido) - exato) <= float(ulp)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_log1p_tambem_no_caminho_em_lote(dtype):
+    # muitas linhas (mais de um bloco do núcleo por linhas) e o caminho de eixo não final
+    rng = np.random.default_rng(5)
+    x = np.full((3000, 64), -60.0, dtype=dtype)
+    x[np.arange(3000), rng.integers(0, 64, 3000)] = 0.0
+    esperado = dtype(63 * np.exp(-60.0))
+    assert_allclose(logsumexp(x), esperado, rtol=1e-6)
+    assert_allclose(log_softmax(x).max(axis=-1), -esperado, rtol=1e-6)
+    assert_allclose(log_softmax(x.T, axis=0).max(axis=0), -esperado, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "linha",
+    [
+        [0.0, 0.0, -40.0],  # empate no máximo
+        [-inf, 0.0, -inf],  # -inf ao lado do máximo
+        [-inf, -inf],  # só -inf: -inf (logsumexp) e nan (log_softmax), como no torch
+        [inf, 1.0],
+        [inf, inf],
+        [1.0, nan],
+        [nan, inf, -inf],
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_nao_finitos_e_empates_em_todos_os_formatos(linha, dtype):
+    x = np.array([linha, linha], dtype=dtype).T  # (K, 2): o eixo 0, fora do caminho por linhas
+    xt = t(x)
+    for eixo, keepdims in [(0, False), (0, True), (None, False), ((0, 1), True)]:
+        dim = (0, 1) if eixo is None else eixo
+        esperado = torch.logsumexp(xt.float() if dtype == np.float16 else xt, dim, keepdims)
+        obtido = logsumexp(x, axis=eixo, keepdims=keepdims)
+        assert np.shape(obtido) == tuple(esperado.shape)
+        assert_allclose(obtido, esperado.numpy().astype(dtype), rtol=2e-3, atol=1e-17)
+    assert_array_equal(
+        np.isnan(log_softmax(x, axis=0)), torch.log_softmax(xt.float(), 0).isnan().numpy()
+    )
+    assert_array_equal(np.isnan(softmax(x, axis=0)), torch.softmax(xt.float(), 0).isnan().numpy())
+
+
+# ---------------------------------------------------------------------------------------------
+# logsumexp com b e return_sign: a semântica do scipy.special.logsumexp
+
+
+@given(problemas_de_logsumexp_com_pesos(), st.booleans())
+def test_logsumexp_com_pesos_igual_ao_scipy(problema, return_sign):
+    x, b, eixo, keepdims = problema
+    with np.errstate(all="ignore"):
+        esperado = scipy.special.logsumexp(
+            x, axis=eixo, b=b, keepdims=keepdims, return_sign=return_sign
+        )
+    obtido = logsumexp(x, axis=eixo, b=b, keepdims=keepdims, return_sign=return_sign)
+    if not return_sign:
+        obtido, esperado = (obtido,), (esperado,)
+    for nosso, deles in zip(obtido, esperado, strict=True):
+        assert np.shape(nosso) == np.shape(deles)
+        assert np.asarray(nosso).dtype == np.asarray(deles).dtype
+        assert_allclose(nosso, deles, rtol=1e-5 if x.dtype == np.float32 else 1e-12, atol=1e-12)
+
+
+@given(arrays_e_eixos(), st.booleans())
+def test_return_sign_sem_pesos_igual_ao_scipy(dados, keepdims):
+    x, eixos = dados
+    lse, sinal = logsumexp(x, axis=eixos, keepdims=keepdims, return_sign=True)
+    with np.errstate(all="ignore"):  # o scipy avisa de estouros que não afetam o resultado
+        lse_scipy, sinal_scipy = scipy.special.logsumexp(
+            x, axis=eixos, keepdims=keepdims, return_sign=True
+        )
+    assert_array_equal(sinal, sinal_scipy)
+    assert_array_equal(lse, logsumexp(x, axis=eixos, keepdims=keepdims))
+    assert_allclose(lse, lse_scipy, **TOL[x.dtype])
+
+
+def test_pesos_negativos_zeros_e_broadcast():
+    # b negativo: uma subtração; sem return_sign, uma soma negativa dá nan
+    assert_allclose(
+        logsumexp([1.0, 2.0], b=[1.0, -1.0], return_sign=True), (np.log(np.e**2 - np.e), -1.0)
+    )
+    assert np.isnan(logsumexp([1.0, 2.0], b=[1.0, -1.0]))
+    # b = 0 tira o termo, mesmo infinito ou nan; tudo zero dá -inf e sinal 0
+    assert logsumexp([inf, nan, 0.0], b=[0.0, 0.0, 1.0]) == 0.0
+    assert logsumexp([1.0, 2.0], b=[0.0, 0.0], return_sign=True) == (-inf, 0.0)
+    # b se expande até x: um peso por coluna
+    x = np.log(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert_allclose(logsumexp(x, axis=0, b=[2.0, 0.5]), np.log([8.0, 3.0]), rtol=1e-15)
+    # o mesmo log1p: b = 1 no máximo e um resto minúsculo
+    assert logsumexp([0.0, -40.0], b=[1.0, 1.0]) == pytest.approx(4.248354255291589e-18, rel=1e-15)
+
+
+def test_pesos_maiores_que_x_sao_recusados():
+    with pytest.raises(
+        ValueError, match=r"b deve ter o formato de x, \(2,\).* recebido formato \(3, 2\)"
+    ):
+        logsumexp([1.0, 2.0], b=np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"b deve ter o formato de x"):
+        logsumexp([1.0, 2.0], b=[1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match=r"b deve conter números reais"):
+        logsumexp([1.0, 2.0], b=["a", "b"])
+    with pytest.raises(TypeError, match=r"return_sign deve ser True ou False; recebido 'sim'"):
+        logsumexp([1.0, 2.0], return_sign="sim")
+
+
+def test_eixo_vazio_com_sinal():
+    # a soma de nada é 0: -inf, e sinal 0 (o scipy dá -1 aqui; documentado)
+    lse, sinal = logsumexp(np.zeros((2, 0)), return_sign=True)
+    assert_array_equal(lse, [-inf, -inf])
+    assert_array_equal(sinal, [0.0, 0.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# dtype= como no torch: o dtype da conta e o do resultado
+
+
+@pytest.mark.parametrize("funcao", ["softmax", "log_softmax"])
+@pytest.mark.parametrize(
+    "de, para, tol",
+    [
+        (np.float32, np.float64, 1e-12),
+        (np.float64, np.float32, 1e-6),
+        (np.float64, np.float16, 2**-10),
+        (np.float16, np.float64, 1e-12),
+        (np.int64, np.float32, 1e-6),
+    ],
+)
+def test_dtype_como_no_torch(funcao, de, para, tol):
+    x = (np.random.default_rng(3).normal(size=(3, 7)) * 4).astype(de)
+    nosso = {"softmax": softmax, "log_softmax": log_softmax}[funcao]
+    deles = {"softmax": torch.softmax, "log_softmax": torch.log_softmax}[funcao]
+    obtido = nosso(x, axis=-1, dtype=para)
+    esperado = deles(torch.from_numpy(x), -1, dtype=getattr(torch, np.dtype(para).name)).numpy()
+    assert obtido.dtype == para
+    # log_softmax: o erro absoluto acompanha a escala de x - m, e no logit dominante o companion
+    # é mais exato que o torch (log1p); a softmax tem erro relativo pequeno
+    atol = 10 * tol if funcao == "log_softmax" else 1e-30
+    assert_allclose(obtido, esperado, rtol=tol, atol=atol)
+    # os nomes e os dtypes do torch também valem
+    assert_array_equal(nosso(x, dtype=np.dtype(para).name), obtido)
+    assert_array_equal(nosso(x, dtype=getattr(torch, np.dtype(para).name)), obtido)
+
+
+@pytest.mark.parametrize(
+    "dtype, erro, trecho",
+    [
+        (np.int64, TypeError, r"dtype deve ser um dtype de ponto flutuante, .*recebido int64"),
+        (complex, TypeError, r"dtype deve ser um dtype de ponto flutuante"),
+        ("flutuante", TypeError, r"dtype deve ser um dtype de ponto flutuante .*'flutuante'"),
+        (torch.bfloat16, TypeError, r"dtype=torch.bfloat16 não existe no numpy"),
+    ],
+)
+def test_dtype_invalido(dtype, erro, trecho):
+    with pytest.raises(erro, match=trecho):
+        softmax([1.0, 2.0], dtype=dtype)
+    with pytest.raises(erro, match=trecho):
+        log_softmax([1.0, 2.0], dtype=dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entradas de outras bibliotecas e entradas estranhas (issue 12, §3)
+
+
+@pytest.mark.parametrize("funcao", [softmax, log_softmax, logsumexp, spatial_softmax, softmax2d])
+def test_tensores_do_torch_sao_aceitos(funcao):
+    x = np.random.default_rng(1).normal(size=(2, 3, 4))
+    com_grad = torch.tensor(x, requires_grad=True)
+    assert_array_equal(funcao(com_grad), funcao(x))
+    assert com_grad.grad is None
+    # bfloat16: calculado (e devolvido) em float32
+    bf16 = torch.tensor(x, dtype=torch.bfloat16)
+    obtido = funcao(bf16)
+    assert obtido.dtype == np.float32
+    assert_array_equal(obtido, funcao(bf16.float().numpy()))
+
+
+@pytest.mark.parametrize(
+    "funcao",
+    [softmax, log_softmax, logsumexp, spatial_softmax, lambda x: softmax(x, dtype="float32")],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float16, np.int64])
+def test_logits_mascarados_valem_menos_infinito(funcao, dtype):
+    # a regra do pacote: num logit, uma posição mascarada tem probabilidade zero (-inf)
+    dados = np.arange(6).reshape(2, 3).astype(dtype)
+    mascara = [[0, 1, 0], [0, 0, 0]]
+    x = np.ma.array(dados, mask=mascara)
+    preenchido = np.where(mascara, -inf, dados.astype(np.float64 if dtype == np.int64 else dtype))
+    assert_array_equal(funcao(x), funcao(preenchido))
+    assert not isinstance(funcao(x), np.ma.MaskedArray)
+    assert_array_equal(x.data, dados)  # a entrada não muda
+    assert_array_equal(funcao(np.ma.array(dados)), funcao(dados))  # sem nada mascarado
+
+
+def test_pesos_mascarados_sao_recusados():
+    with pytest.raises(TypeError, match=r"b é um array mascarado \(numpy.ma\).*b.filled"):
+        logsumexp([1.0, 2.0], b=np.ma.array([1.0, 1.0], mask=[0, 1]))
+    with pytest.raises(TypeError, match=r"x é um array mascarado"):
+        sigmoid(np.ma.array([1.0, 1.0], mask=[0, 1]))
+
+
+@pytest.mark.parametrize("funcao", [softmax, log_softmax, logsumexp])
+def test_inteiros_enormes(funcao):
+    with pytest.raises(ValueError, match=r"x contém um inteiro grande demais para um float64"):
+        funcao([10**400, 1])
+    # maiores que 2**64 (o numpy os guardaria como objetos), mas cabem num float64
+    assert_allclose(funcao([10**20, 10**20]), funcao([1e20, 1e20]))
+
+
+@pytest.mark.parametrize("formato", [(2, 0, 3), (0, 3, 4), (3, 0, 0), (0, 0)])
+def test_spatial_softmax_vazio(formato):
+    obtido = spatial_softmax(np.zeros(formato))
+    assert obtido.shape == formato
+    esperado = torch.softmax(torch.zeros(formato).flatten(-2), -1).reshape(formato)
+    assert_array_equal(obtido, esperado.numpy())
+
+
+def test_spatial_softmax_zero_dimensoes():
+    with pytest.raises(ValueError, match=r"x deve ter ao menos 2 dimensões.*0 dimensões"):
+        spatial_softmax(np.float64(1.0))
