@@ -478,9 +478,10 @@ def z_loss(logits: ArrayLike, coef: float = 1e-4, reduction: str = "mean") -> np
     r"""A perda z (*z-loss*) do PaLM: :math:`\text{coef} \cdot (\log Z)^2` por linha, com
     :math:`\log Z = \operatorname{logsumexp}` dos logits no último eixo.
 
-    Somada à entropia cruzada, empurra :math:`\log Z` para perto de 0 — a softmax não muda
-    (ela ignora uma constante somada aos logits), mas os logits deixam de derivar para valores
-    enormes, onde o arredondamento em ``bfloat16`` come os dígitos.
+    Somada à entropia cruzada, empurra :math:`\log Z` para perto de 0: a entropia cruzada não
+    segura o nível dos logits (a softmax ignora uma constante somada a eles), e sem a perda z
+    os logits podem derivar para valores enormes, onde o arredondamento em ``bfloat16`` come
+    os dígitos.
 
     Parameters
     ----------
@@ -555,8 +556,8 @@ def z_loss_backward(
     -----
     :math:`\partial \log Z / \partial x_j = \operatorname{softmax}(x)_j`, logo
     :math:`\partial\, (\log Z)^2 / \partial x_j = 2 \log Z \cdot \operatorname{softmax}(x)_j`:
-    o gradiente empurra todos os logits da linha na mesma direção (para baixo quando
-    :math:`\log Z > 0`), sem mudar as diferenças entre eles.
+    o gradiente puxa cada logit na proporção da sua probabilidade (para baixo quando
+    :math:`\log Z > 0`), o que leva o nível :math:`\log Z` para perto de 0.
 
     Examples
     --------
