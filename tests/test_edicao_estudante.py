@@ -1,6 +1,8 @@
-"""As edições do estudante: sem soluções, sem saídas, e rodam do início ao fim num kernel novo.
+"""As edições do estudante: sem soluções, sem saídas, e rodam do início ao fim num Jupyter novo,
+com e sem o torch (venvs novos: «minimo» e «colab»), terminando na tabela do progresso.
 
-E a primeira célula de cada capítulo: instala o companion de uma roda quando ele falta.
+E a primeira célula de cada capítulo: instala o companion e o extra «livro» de uma roda quando
+algo falta; e os metadados da roda declaram tudo o que o pacote importa.
 """
 
 from __future__ import annotations
@@ -145,6 +147,44 @@ def imports_de(fonte: str) -> list[tuple[str, bool]]:
         elif isinstance(no, ast.ImportFrom) and no.level == 0:
             modulos.append((no.module.split(".")[0], id(no) in protegidos))
     return modulos
+
+
+def test_o_pacote_so_importa_o_que_declara(tmp_path):
+    # numpy é a única dependência obrigatória; o resto é um extra declarado (e importado dentro de
+    # um try/except, com uma mensagem em português) ou um opcional que o código dispensa
+    import zipfile
+
+    pyproject = tomllib.loads((RAIZ / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = pyproject["project"]["optional-dependencies"]
+    assert pyproject["project"]["dependencies"] == ["numpy>=2.0"]
+    declarados = {re.match(r"[\w-]+", r).group(0) for r in extras["graficos"] + extras["livro"]}
+    # importados só dentro de uma função, quando servem: glue e o estilo das figuras funcionam sem
+    # o IPython e o myst-nb; o torch só é importado para converter um tensor que o usuário passou
+    dispensaveis = {"IPython", "myst_nb", "torch"}
+    for arquivo in sorted((RAIZ / "companion").rglob("*.py")):
+        fonte = arquivo.read_text(encoding="utf-8")
+        de_topo = (ast.Import, ast.ImportFrom, ast.Try)
+        topo = ast.Module(
+            body=[c for c in ast.parse(fonte).body if isinstance(c, de_topo)], type_ignores=[]
+        )
+        basicos = set(sys.stdlib_module_names) | {"companion", "numpy"}
+        # no import do módulo: só um extra, dentro de um try/except (com a mensagem)
+        for modulo, protegido in imports_de(ast.unparse(topo)):
+            if modulo not in basicos:
+                assert protegido and modulo in declarados, (arquivo.name, modulo)
+        # em qualquer lugar: um extra ou um dispensável
+        for modulo, _ in imports_de(fonte):
+            assert modulo in basicos | declarados | dispensaveis, (arquivo.name, modulo)
+    assert not any(r.startswith("torch") for r in extras["graficos"] + extras["livro"])
+    # a roda leva isso nos metadados
+    with zipfile.ZipFile(ed.construir_roda(tmp_path)) as z:
+        metadados = z.read(f"companion-{ed.versao_do_companion()}.dist-info/METADATA").decode()
+    requisitos = re.findall(r"^Requires-Dist: (.*)$", metadados, re.M)
+    assert "numpy>=2.0" in requisitos
+    assert 'matplotlib>=3.9; extra == "graficos"' in requisitos
+    for r in ("matplotlib>=3.9", "scipy>=1.13", "mpmath>=1.3"):
+        assert f'{r}; extra == "livro"' in requisitos
+    assert {"graficos", "livro"} <= set(re.findall(r"^Provides-Extra: (.*)$", metadados, re.M))
 
 
 def test_a_primeira_celula_instala_o_que_os_capitulos_importam():

@@ -2,8 +2,11 @@
 
 Cada capítulo vira um notebook com os enunciados, os esqueletos dos exercícios e as chamadas de
 ``verificar`` — mas sem os blocos ``{solution}``, sem o aviso de download (que só faz sentido no
-livro) e sem saídas. Junto vai a roda (*wheel*) do ``companion``, que a primeira célula de cada
-notebook instala quando o pacote falta (num Jupyter hospedado, como o Colab).
+livro) e sem saídas, e terminado pela tabela do progresso (``progresso(N)``). Junto vai a roda
+(*wheel*) do ``companion``, que a primeira célula de cada notebook instala, com o extra «livro»
+(matplotlib, SciPy, mpmath), quando algo falta (num Jupyter hospedado, como o Colab, ou num
+Jupyter novo). O torch é opcional na edição: o seu import vira um ``try/except`` e os comandos
+que dependem dele ficam sob ``if torch is not None:`` (ver :func:`sem_torch_obrigatorio`).
 
 Uso::
 
