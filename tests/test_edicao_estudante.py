@@ -527,7 +527,7 @@ def test_edicao_roda_num_jupyter_novo(jupyter_novo, edicoes, capitulo, monkeypat
     for celula, original in reescritas:
         avisos = [linha for linha in stdout_de(celula).splitlines() if linha.startswith("⤼")]
         if nome == "minimo":
-            assert len(avisos) == 1, stdout_de(celula)
+            assert len(avisos) == 1, (celula.source[:300], stdout_de(celula))
         else:
             assert not avisos
             # as mesmas linhas que o livro imprime (os valores, o nbval já confere no livro)
