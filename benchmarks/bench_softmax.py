@@ -4,9 +4,11 @@ Uso: ``make benchmarks`` (ou ``python benchmarks/bench_softmax.py [--repeticoes 
 
 Mede ``softmax``, ``log_softmax``, ``logsumexp`` e ``cross_entropy`` em logits ``float32`` de
 N = 1, 8, 64 e 256 linhas, com vocabulários de V = 50 257 (GPT-2) e 128 256 (Llama 3), e imprime a
-tabela inteira: a mediana de cada implementação (intercaladas a cada repetição, para que uma
-variação de carga da máquina atinja todas igualmente), o tempo como múltiplo de uma cópia do
-array (o piso de banda) e as razões. O torch roda com uma thread, como o numpy.
+tabela inteira: a mediana de cada implementação, o tempo como múltiplo de uma cópia do array (o
+piso de banda) e as razões. As implementações são intercaladas a cada repetição, numa ordem
+sorteada de novo a cada vez: uma variação de carga da máquina atinge todas igualmente, e nenhuma
+herda sempre o cache (ou os restos de memória) da mesma vizinha — nas formas pequenas, uma ordem
+fixa desloca as razões em alguns por cento. O torch roda com uma thread, como o numpy.
 
 Metas (issue 12, §5), conferidas em cada forma:
 
@@ -22,9 +24,11 @@ passadas); as razões contra ele ficam na tabela, sem meta. Sai com código 1 se
 from __future__ import annotations
 
 import argparse
+import random
+import statistics
 import sys
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 import scipy.special
@@ -33,14 +37,27 @@ import torch.nn.functional as F
 
 import companion
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _medicao import medianas  # noqa: E402
-
 LINHAS = (1, 8, 64, 256)
 VOCABULARIOS = (50257, 128256)
 MEMORIA = 256  # a partir destas linhas, a forma é limitada pela memória, não pelo exp
 META_SCIPY, META_SCIPY_MEMORIA = 1.0, 0.85
 META_CE_UMA_LINHA, META_CE = 1.5, 1.15
+
+
+def medianas(funcoes: dict[str, Callable[[], object]], repeticoes: int) -> dict[str, float]:
+    """Mediana, em segundos, de ``repeticoes`` chamadas de cada função, em rodízio sorteado."""
+    sorteio = random.Random(0)
+    nomes = list(funcoes)
+    tempos: dict[str, list[float]] = {nome: [] for nome in nomes}
+    for f in funcoes.values():  # aquecimento
+        f()
+    for _ in range(repeticoes):
+        sorteio.shuffle(nomes)
+        for nome in nomes:
+            inicio = time.perf_counter()
+            funcoes[nome]()
+            tempos[nome].append(time.perf_counter() - inicio)
+    return {nome: statistics.median(t) for nome, t in tempos.items()}
 
 
 def repeticoes_para(x: np.ndarray, base: int) -> int:

@@ -106,6 +106,8 @@ def converter_array(
     ValueError
         Lista irregular ou inteiro grande demais.
     """
+    if type(valor) is np.ndarray and valor.dtype != object:
+        return valor  # o caso comum, sem mais conferências
     if isinstance(valor, np.ma.MaskedArray):
         if mascarados_viram is None:
             raise TypeError(
@@ -233,9 +235,11 @@ def normalizar_eixo(axis: object, ndim: int, nome: str = "axis") -> int:
 
     Como no PyTorch, um array de 0 dimensões aceita ``axis`` igual a 0 ou -1.
     """
+    n = max(ndim, 1)
+    if type(axis) is int and -n <= axis < n:  # o caso comum, sem mais conferências
+        return axis % n
     if not _inteiro(axis):
         raise TypeError(f"{nome} deve ser um inteiro; recebido {descrever(axis)}")
-    n = max(ndim, 1)
     eixo = int(axis)  # type: ignore[arg-type]
     if not -n <= eixo < n:
         raise ValueError(
@@ -259,9 +263,14 @@ def normalizar_eixos(axis: object, ndim: int, nome: str = "axis") -> tuple[int, 
 
 def real_positivo_finito(valor: object, nome: str) -> float:
     """Confere que ``valor`` é um número real, finito e maior que zero (uma temperatura, p. ex.)."""
+    if type(valor) is float and 0.0 < valor < math.inf:  # o caso comum, sem mais conferências
+        return valor
     if isinstance(valor, (bool, np.bool_)) or not isinstance(valor, numbers.Real):
         raise TypeError(f"{nome} deve ser um número real; recebido {descrever(valor)}")
-    numero = float(valor)
+    try:
+        numero = float(valor)
+    except OverflowError:  # um int do Python maior que o maior float64
+        numero = math.inf
     if not math.isfinite(numero) or numero <= 0:
         raise ValueError(f"{nome} deve ser um número finito maior que zero; recebido {numero!r}")
     return numero

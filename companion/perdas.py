@@ -14,6 +14,7 @@ logits soma dois termos não negativos, sem cancelamento.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -64,15 +65,22 @@ def _pesos(weight: ArrayLike | None, n_classes: int, dtype: np.dtype) -> np.ndar
 
 
 def _suavizacao(label_smoothing: object) -> float:
+    if type(label_smoothing) is float and 0.0 <= label_smoothing <= 1.0:  # o caso comum
+        return label_smoothing
     if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(
         label_smoothing, numbers.Real
     ):
         raise TypeError(
             f"label_smoothing deve ser um número entre 0 e 1; recebido {descrever(label_smoothing)}"
         )
-    eps = float(label_smoothing)
+    try:
+        eps = float(label_smoothing)
+    except OverflowError:  # um int do Python maior que o maior float64
+        eps = math.inf
     if not 0.0 <= eps <= 1.0:
-        raise ValueError(f"label_smoothing deve estar entre 0 e 1; recebido {eps!r}")
+        raise ValueError(
+            f"label_smoothing deve estar entre 0 e 1; recebido {descrever(label_smoothing)}"
+        )
     return eps
 
 
@@ -90,6 +98,8 @@ _INT64 = np.iinfo(np.int64)
 
 def validar_ignore_index(ignore_index: object) -> int:
     """``ignore_index`` é um inteiro de 64 bits (como no torch, que recusa float, bool e None)."""
+    if type(ignore_index) is int and _INT64.min <= ignore_index <= _INT64.max:  # o caso comum
+        return ignore_index
     if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, numbers.Integral):
         raise TypeError(
             f"ignore_index deve ser um inteiro (como no torch); recebido {descrever(ignore_index)}"
@@ -107,7 +117,7 @@ def preparar_alvo(
     target: ArrayLike,
     eixo: int,
     ignore_index: int,
-    nome_entrada: str = "a entrada",
+    nome_entrada: str | None = None,
 ) -> AlvoDeClasses | np.ndarray:
     """Confere ``target``: devolve :class:`AlvoDeClasses` ou o array de probabilidades.
 
@@ -116,6 +126,9 @@ def preparar_alvo(
     """
     ignore_index = validar_ignore_index(ignore_index)
     alvo = converter_array(target, "target")
+    # "de logits" / "da entrada", e "logits" / "a entrada", para as mensagens
+    de_entrada = f"de {nome_entrada}" if nome_entrada else "da entrada"
+    entrada_nome = nome_entrada or "a entrada"
     n_classes = entrada.shape[eixo]
     if alvo.dtype.kind == "f" and alvo.shape == entrada.shape:
         if ignore_index != -100:
@@ -130,7 +143,7 @@ def preparar_alvo(
         if alvo.dtype.kind == "f":
             raise TypeError(
                 "target deve conter índices de classe inteiros (formato "
-                f"{esperado}) ou probabilidades float com o formato de {nome_entrada} "
+                f"{esperado}) ou probabilidades float com o formato {de_entrada} "
                 f"{entrada.shape}; recebido float com formato {alvo.shape}"
             )
         raise TypeError(
@@ -138,7 +151,7 @@ def preparar_alvo(
         )
     if alvo.shape != esperado:
         raise ValueError(
-            f"target com índices de classe deve ter formato {esperado} (o de {nome_entrada}, "
+            f"target com índices de classe deve ter formato {esperado} (o {de_entrada}, "
             f"{entrada.shape}, sem o eixo das classes); recebido formato {alvo.shape}"
         )
     validos = alvo != ignore_index
@@ -149,13 +162,13 @@ def preparar_alvo(
         onde = f"na posição {posicao}" if posicao else "(alvo escalar)"
         if n_classes == 0:
             raise ValueError(
-                f"target fora do intervalo {onde}: recebido {valor}; {nome_entrada} tem 0 "
+                f"target fora do intervalo {onde}: recebido {valor}; {entrada_nome} tem 0 "
                 f"classes (formato {entrada.shape}), então todo alvo deve ser "
                 f"ignore_index={ignore_index}"
             )
         raise ValueError(
             f"target fora do intervalo {onde}: recebido {valor}; as classes válidas vão de 0 a "
-            f"{n_classes - 1} (ou ignore_index={ignore_index}): {nome_entrada} tem {n_classes} "
+            f"{n_classes - 1} (ou ignore_index={ignore_index}): {entrada_nome} tem {n_classes} "
             "classes"
         )
     seguros = np.where(validos, alvo, 0).astype(np.intp)
@@ -188,6 +201,8 @@ def _reduzir(perdas: np.ndarray, reducao: str, divisor: float | np.ndarray) -> n
     total = np.add.reduce(perdas, axis=None)
     if reducao == "sum":
         return total
+    if divisor != 0:
+        return total / divisor
     # média ponderada; todos os alvos ignorados dá 0/0 = nan, como no torch
     with np.errstate(invalid="ignore", divide="ignore"):
         return total / divisor
@@ -209,14 +224,16 @@ def nll_loss(
     Parameters
     ----------
     log_probs : array_like
-        Log-probabilidades, formato ``(C,)``, ``(N, C)`` ou ``(N, C, d1, ..., dk)``.
+        Log-probabilidades, formato ``(C,)``, ``(N, C)`` ou ``(N, C, d1, ..., dk)``. Num array
+        mascarado (``numpy.ma``), uma posição mascarada vale ``-inf`` (probabilidade zero).
     target : array_like de int
         Índice da classe certa de cada posição: formato ``()``, ``(N,)`` ou
         ``(N, d1, ..., dk)``.
     weight : array_like, opcional
         Peso de cada classe, formato ``(C,)``.
     ignore_index : int, opcional
-        Alvos com este valor não contam (nem no numerador nem no denominador). Padrão: -100.
+        Alvos com este valor não contam (nem no numerador nem no denominador). Um inteiro, como
+        no torch (``float``, ``bool`` e ``None`` são recusados). Padrão: -100.
     reduction : {"mean", "sum", "none"}, opcional
         ``"mean"`` divide pela soma dos pesos dos alvos não ignorados.
 
@@ -228,7 +245,8 @@ def nll_loss(
     Raises
     ------
     TypeError
-        Se ``target`` não é inteiro ou ``log_probs`` não é numérico.
+        Se ``target`` não é inteiro, ``log_probs`` não é numérico ou ``ignore_index`` não é
+        inteiro.
     ValueError
         Se um alvo está fora do intervalo, os formatos não combinam, ``weight`` não tem um peso
         por classe ou ``reduction`` é desconhecida.
@@ -239,6 +257,9 @@ def nll_loss(
 
         \ell_n = -w_{y_n}\, \log p_{n, y_n}, \qquad
         \mathcal{L}_{\text{mean}} = \frac{\sum_n \ell_n}{\sum_{n : y_n \ne \text{ignore}} w_{y_n}} .
+
+    Como no torch 2.13: todos os alvos ignorados (ou zero exemplos) dão ``nan`` com
+    ``"mean"`` e 0 com ``"sum"``; com zero classes todo alvo precisa ser ``ignore_index``.
 
     Examples
     --------
@@ -289,14 +310,16 @@ def cross_entropy(
     ----------
     logits : array_like
         Logits (não probabilidades!), formato ``(C,)``, ``(N, C)`` ou ``(N, C, d1, ..., dk)``,
-        com as classes no eixo 1 (no eixo 0 para ``(C,)``).
+        com as classes no eixo 1 (no eixo 0 para ``(C,)``). Arrays, listas ou tensores do torch
+        de CPU; num array mascarado, uma classe mascarada tem logit ``-inf``.
     target : array_like
         Índices de classe (inteiros, formato da entrada sem o eixo das classes) ou
         probabilidades por classe (float, o mesmo formato da entrada).
     weight : array_like, opcional
         Peso de cada classe, formato ``(C,)``.
     ignore_index : int, opcional
-        Só para índices de classe: alvos com este valor não contam. Padrão: -100.
+        Só para índices de classe: alvos com este valor não contam. Um inteiro, como no torch.
+        Padrão: -100.
     reduction : {"mean", "sum", "none"}, opcional
         Com índices de classe, ``"mean"`` divide pela soma dos pesos dos alvos não ignorados;
         com probabilidades, pelo número de posições.
@@ -311,7 +334,8 @@ def cross_entropy(
     Raises
     ------
     TypeError
-        Se ``target`` não é inteiro nem float, ou se ``label_smoothing`` não é número.
+        Se ``target`` não é inteiro nem float, se ``ignore_index`` não é inteiro ou se
+        ``label_smoothing`` não é número.
     ValueError
         Se um alvo está fora do intervalo, os formatos não combinam, ``weight`` não tem um peso
         por classe, ``label_smoothing`` está fora de [0, 1] ou ``reduction`` é desconhecida.
@@ -329,6 +353,15 @@ def cross_entropy(
     :math:`\frac{\varepsilon}{C}\sum_c w_c (-\log p_{n,c})`, e a média divide as duas partes
     pela mesma soma dos pesos dos alvos, como no PyTorch.
 
+    A log-softmax é a de :func:`companion.log_softmax` (com ``log1p``): a perda de um exemplo
+    quase certo sai com erro relativo pequeno (``[[0, -40]]`` com alvo 0 dá
+    :math:`4{,}25 \times 10^{-18}`; o PyTorch dá 0). Com índices de classe, sem suavização e
+    as classes no último eixo, só o logsumexp de cada linha e o logit do alvo são calculados.
+
+    Casos de borda, como no torch 2.13: um ``+inf`` na linha dá ``nan``; todos os alvos
+    ignorados dão ``nan`` com ``"mean"``; com zero classes, todo alvo precisa ser
+    ``ignore_index`` e a perda é 0 por posição (``nan`` com suavização, e com ``"mean"``).
+
     Examples
     --------
     >>> logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
@@ -338,11 +371,11 @@ def cross_entropy(
     x, dtype_saida, reducao, eps, eixo, alvo, w = preparar_entropia_cruzada(
         logits, target, weight, ignore_index, reduction, label_smoothing
     )
+    if isinstance(alvo, AlvoDeClasses) and eps == 0 and eixo == x.ndim - 1 and x.size:
+        # (C,) ou (N, C) sem suavização: só o logsumexp de cada linha e o logit do alvo
+        resultado = _ce_indices_por_linhas(x, alvo, w, reducao)
+        return np.asarray(resultado).astype(dtype_saida)[()]
     with np.errstate(invalid="ignore", over="ignore"):
-        if isinstance(alvo, AlvoDeClasses) and eps == 0 and eixo == x.ndim - 1 and x.size:
-            # (C,) ou (N, C) sem suavização: só o logsumexp de cada linha e o logit do alvo
-            resultado = _ce_indices_por_linhas(x, alvo, w, reducao)
-            return np.asarray(resultado).astype(dtype_saida)[()]
         logp = log_softmax(x, axis=eixo)
         if isinstance(alvo, AlvoDeClasses):
             resultado = _ce_indices(logp, alvo, w, eixo, eps, reducao)
@@ -361,13 +394,12 @@ def _ce_indices_por_linhas(x, alvo: AlvoDeClasses, w, reducao):
     x_max, c = maximo_e_log1p(planas)  # (N, 1) cada
     validos = alvo.validos.reshape(-1)  # (N,)
     x_alvo = planas[np.arange(planas.shape[0]), alvo.seguros.reshape(-1)]  # (N,)
-    nll = x_max[:, 0] - x_alvo
-    nll += c[:, 0]  # -log p_y = (m - x_y) + c
-    if w is None:
-        peso_alvo = validos  # 1 nos válidos, 0 nos ignorados
-    else:
-        peso_alvo = pesos_dos_alvos(alvo, w, x.dtype).reshape(-1)
-        nll *= peso_alvo
+    peso_alvo = validos if w is None else pesos_dos_alvos(alvo, w, x.dtype).reshape(-1)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf e 0·inf: nan, como no torch
+        nll = x_max[:, 0] - x_alvo
+        nll += c[:, 0]  # -log p_y = (m - x_y) + c
+        if w is not None:
+            nll *= peso_alvo
     perdas = np.where(validos, nll, 0).reshape(alvo.indices.shape)  # 0 nos ignorados
     divisor = peso_alvo.sum(dtype=x.dtype) if reducao == "mean" else 1.0
     return _reduzir(perdas, reducao, divisor)

@@ -49,7 +49,7 @@ def softmax(
         Eixo normalizado (cada fatia ao longo dele soma 1). Padrão: o último.
     temperature : float, opcional
         Temperatura :math:`\tau > 0`, finita. Padrão: 1.
-    dtype : dtype de ponto flutuante, opcional
+    dtype : numpy.dtype, opcional
         Como o ``dtype=`` de ``torch.softmax``: ``x`` é convertido para ele antes da conta, e o
         resultado sai nele (``float16`` ainda é calculado em ``float32``). Aceita um dtype do
         numpy, o seu nome (``"float64"``) ou um dtype do torch. Padrão: o de ``x``.
@@ -202,24 +202,21 @@ def maximo_e_log1p(
     c = np.empty_like(x_max)
     passo = _linhas_por_bloco(n_colunas, planas.itemsize)
     buffer = np.empty((min(passo, n_linhas), n_colunas), dtype=planas.dtype)
-    # a posição do máximo de cada linha de um bloco, no buffer achatado
-    posicoes = linhas[: buffer.shape[0]] * n_colunas
     with np.errstate(over="ignore", invalid="ignore"):
-        # m - m: 0 onde m é finito, nan onde não é (inf - inf): somado a c, põe o nan na linha
-        nan_se_infinito = x_max - x_max
+        # m + (m - m): o próprio m onde é finito, nan onde não é (inf - inf); deslocar por ele
+        # põe nan na linha toda (e em c), como no torch
+        deslocamento = x_max + (x_max - x_max)
         for i in range(0, n_linhas, passo):
             fim = min(i + passo, n_linhas)
             e = buffer[: fim - i]  # (n, K): e^{x - m}, reaproveitado a cada bloco
             shifted = e if log_probs is None else log_probs[i:fim]
-            np.subtract(planas[i:fim], x_max[i:fim], out=shifted)
+            np.subtract(planas[i:fim], deslocamento[i:fim], out=shifted)
             np.exp(shifted, out=e)
             # s = Σ_{i ≠ i*} e^{x_i - m}: o termo do máximo (e^0 = 1) vai para o log1p
-            e.reshape(-1)[posicoes[: fim - i] + i_max[i:fim]] = 0.0
+            e[linhas[: fim - i], i_max[i:fim]] = 0.0
             c_bloco = c[i:fim]
             np.add.reduce(e, axis=-1, keepdims=True, out=c_bloco)
-            # c = log1p(s) >= 0, e nan onde m não é finito
-            np.log1p(c_bloco, out=c_bloco)
-            c_bloco += nan_se_infinito[i:fim]
+            np.log1p(c_bloco, out=c_bloco)  # c = log1p(s) >= 0
             if log_probs is not None:
                 shifted -= c_bloco  # log p = (x - m) - c, com o bloco ainda no cache
     return x_max, c
@@ -234,7 +231,7 @@ def log_softmax(x: ArrayLike, axis: int = -1, dtype: DTypeLike | None = None) ->
         Logits (mesmas regras de dtype de :func:`softmax`; tensores do torch de CPU aceitos).
     axis : int, opcional
         Eixo normalizado. Padrão: o último.
-    dtype : dtype de ponto flutuante, opcional
+    dtype : numpy.dtype, opcional
         Como o ``dtype=`` de ``torch.log_softmax``: ``x`` é convertido para ele antes da conta e
         o resultado sai nele. Padrão: o de ``x``.
 
@@ -418,9 +415,7 @@ def logsumexp(
             lse = np.full((planas.shape[0], 1), -np.inf, dtype=planas.dtype)
             sinal = np.zeros_like(lse)
         else:
-            x_max, c = maximo_e_log1p(planas)
-            # LSE = m + log1p(Σ_{i≠i*} e^{x_i - m}); m não finito (inf, -inf, nan) é o resultado
-            lse = np.where(np.isfinite(x_max), x_max + c, x_max)
+            lse = _logsumexp(planas)
             sinal = np.where(lse == -np.inf, 0.0, 1.0).astype(lse.dtype)
             sinal[np.isnan(lse)] = np.nan
     formato = formato_mantido
@@ -433,6 +428,16 @@ def logsumexp(
     if return_sign:
         return lse[()], sinal[()]
     return lse[()]
+
+
+def _logsumexp(planas: np.ndarray) -> np.ndarray:
+    """Núcleo da logsumexp sem pesos, por linha de ``planas`` (formato ``(R, K)``, ``K >= 1``)."""
+    # m = max_i x_i e c = log1p(Σ_{i≠i*} e^{x_i - m}): o termo do máximo (e^0 = 1) fica fora
+    # da soma, e um resto minúsculo não se perde no arredondamento de 1 + s
+    x_max, c = maximo_e_log1p(planas)
+    # LSE = m + c. Um máximo que não é finito é o próprio resultado, como no torch:
+    # LSE(+inf, 1) = +inf e LSE(-inf, -inf) = -inf, sem calcular inf - inf = nan
+    return np.where(np.isfinite(x_max), x_max + c, x_max)
 
 
 def _logsumexp_com_pesos(x: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

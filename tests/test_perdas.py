@@ -396,3 +396,27 @@ def test_alvos_irregulares_mascarados_e_tensores():
     assert cross_entropy(torch.zeros(2, 3, dtype=torch.bfloat16), [0, 2]).dtype == np.float32
     with pytest.raises(ValueError, match=r"target contém um inteiro grande demais"):
         cross_entropy(x, [10**400, 1])
+
+
+@pytest.mark.parametrize(
+    "linha",
+    [[np.inf, 1.0, 0.0], [1.0, np.inf, 0.0], [-np.inf, -np.inf, -np.inf], [np.nan, 0.0, 1.0],
+     [0.0, -np.inf, 1.0], [np.inf, np.inf, 0.0]],
+)
+@pytest.mark.parametrize("alvo", [0, 1, 2])
+@pytest.mark.parametrize("formato", ["(C,)", "(N, C)", "(N, C, d)"])
+def test_entropia_cruzada_com_logits_nao_finitos_como_no_torch(linha, alvo, formato):
+    # um +inf na linha dá nan (mesmo fora do alvo); um -inf no alvo dá inf
+    x = np.array(linha)
+    y = np.array(alvo)
+    if formato == "(N, C)":
+        x, y = x[None], y[None]
+    elif formato == "(N, C, d)":
+        x, y = x[None, :, None], y[None, None]
+    esperado = F.cross_entropy(t(x), t(y), reduction="none").numpy()
+    assert_array_equal(cross_entropy(x, y, reduction="none"), esperado)
+
+
+def test_suavizacao_com_inteiro_enorme():
+    with pytest.raises(ValueError, match=r"label_smoothing deve estar entre 0 e 1; recebido 1000"):
+        cross_entropy(np.zeros((2, 3)), np.array([0, 1]), label_smoothing=10**400)

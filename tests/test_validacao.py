@@ -143,3 +143,8 @@ def test_inteiros_enormes_e_objetos_numericos():
 def test_listas_que_nao_viram_array(valor, erro, trecho):
     with pytest.raises(erro, match=trecho):
         converter_array(valor, "alvo")
+
+
+def test_real_positivo_finito_com_inteiro_enorme():
+    with pytest.raises(ValueError, match=r"t deve ser um número finito maior que zero; recebido"):
+        real_positivo_finito(10**400, "t")
