@@ -201,9 +201,8 @@ def _reduzir(perdas: np.ndarray, reducao: str, divisor: float | np.ndarray) -> n
     total = np.add.reduce(perdas, axis=None)
     if reducao == "sum":
         return total
-    if divisor != 0:
-        return total / divisor
-    # média ponderada; todos os alvos ignorados dá 0/0 = nan, como no torch
+    # média ponderada; todos os alvos ignorados dá 0/0 = nan, como no torch (e um peso infinito,
+    # inf/inf = nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         return total / divisor
 

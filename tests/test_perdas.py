@@ -420,3 +420,13 @@ def test_entropia_cruzada_com_logits_nao_finitos_como_no_torch(linha, alvo, form
 def test_suavizacao_com_inteiro_enorme():
     with pytest.raises(ValueError, match=r"label_smoothing deve estar entre 0 e 1; recebido 1000"):
         cross_entropy(np.zeros((2, 3)), np.array([0, 1]), label_smoothing=10**400)
+
+
+@pytest.mark.parametrize("peso", [np.inf, -np.inf, np.nan])
+def test_peso_infinito_como_no_torch_sem_aviso(peso):
+    # o autouse acima transforma qualquer RuntimeWarning em erro
+    x, y = np.array([[1.0, 2.0, 0.5]]), np.array([0])
+    w = np.array([peso, 1.0, 1.0])
+    for reducao in ("mean", "sum", "none"):
+        esperado = F.cross_entropy(t(x), t(y), weight=t(w), reduction=reducao).numpy()
+        assert_array_equal(cross_entropy(x, y, weight=w, reduction=reducao), esperado)
