@@ -577,7 +577,7 @@ def softmax_jacobian(x: ArrayLike, axis: int = -1) -> np.ndarray:
 
     Para ensinar: ela ocupa :math:`K^2` números por linha, e a retropropagação nunca precisa
     dela (veja :func:`softmax_backward`). Recusa montar mais que
-    :data:`LIMITE_JACOBIANA_BYTES` (1 GiB), antes de alocar qualquer coisa.
+    ``companion.gradientes.LIMITE_JACOBIANA_BYTES`` (1 GiB), antes de alocar qualquer coisa.
 
     Parameters
     ----------
@@ -698,7 +698,7 @@ def check_grad(
         O gradiente analítico que se quer conferir, com o formato de ``x``.
     x : array_like
         Onde conferir (convertido para ``float64``), com no máximo
-        :data:`LIMITE_CHECK_GRAD` (20 000) elementos.
+        ``companion.gradientes.LIMITE_CHECK_GRAD`` (20 000) elementos.
     eps : float, opcional
         O passo :math:`h` das diferenças centrais. Padrão: 1e-6.
     rtol, atol : float, opcional
