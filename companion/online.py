@@ -340,28 +340,42 @@ def blockwise_softmax(x: ArrayLike, block_size: int, axis: int = -1) -> np.ndarr
     return np.moveaxis(y, -1, eixo).reshape(arr.shape).astype(dtype_saida, copy=False)
 
 
-def blockwise_attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, block_size: int) -> np.ndarray:
+def blockwise_attention(
+    q: ArrayLike,
+    k: ArrayLike,
+    v: ArrayLike,
+    block_size: int,
+    attn_mask: ArrayLike | None = None,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> np.ndarray:
     r"""Atenção :math:`\operatorname{softmax}(QK^\top/\sqrt{d})\,V` calculada por blocos de
     chaves, sem montar a matriz de escores inteira (a regra do FlashAttention).
+
+    É a mesma função que :func:`companion.atencao.blockwise_attention` (que aceita também lotes,
+    cabeças e as máscaras de :func:`companion.atencao.scaled_dot_product_attention`); fica aqui
+    com o nome do capítulo 8.
 
     Parameters
     ----------
     q : array_like
-        Consultas, formato ``(T_q, d)``.
+        Consultas, formato ``(T_q, d)`` (ou ``(..., T_q, d)``).
     k, v : array_like
-        Chaves ``(T_k, d)`` e valores ``(T_k, d_v)``.
+        Chaves ``(T_k, d)`` e valores ``(T_k, d_v)`` (ou com as mesmas dimensões de lote).
     block_size : int
         Quantas chaves por bloco.
+    attn_mask, is_causal, scale
+        Como em :func:`companion.atencao.scaled_dot_product_attention`.
 
     Returns
     -------
     numpy.ndarray
-        Formato ``(T_q, d_v)``.
+        Formato ``(T_q, d_v)``; sem nenhuma chave, zeros (como o torch).
 
     Raises
     ------
-    ValueError
-        Se os formatos não combinam ou ``block_size`` não é positivo.
+    TypeError, ValueError
+        Se os formatos não combinam ou ``block_size`` não é um inteiro positivo.
 
     Notes
     -----
@@ -376,35 +390,8 @@ def blockwise_attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, block_size: in
     e no fim :math:`O / \ell`. A memória extra é :math:`O(T_q \cdot \text{block\_size})`, e não
     :math:`O(T_q T_k)`.
     """
-    Q, _ = como_array_real(q, "q")
-    K, _ = como_array_real(k, "k")
-    V, _ = como_array_real(v, "v")
-    if (
-        Q.ndim != 2
-        or K.ndim != 2
-        or V.ndim != 2
-        or Q.shape[1] != K.shape[1]
-        or (K.shape[0] != V.shape[0])
-    ):
-        raise ValueError(
-            "q, k e v devem ter formatos (T_q, d), (T_k, d) e (T_k, d_v); recebidos "
-            f"{Q.shape}, {K.shape} e {V.shape}"
-        )
-    block_size = _tamanho_do_bloco(block_size)
-    if K.shape[0] == 0:
-        # nenhuma chave: a softmax de uma linha vazia pondera nada, e a saída é zero (torch)
-        return np.zeros((Q.shape[0], V.shape[1]))
-    escala = 1.0 / np.sqrt(Q.shape[1])
-    m = np.full((Q.shape[0], 1), -np.inf)  # (T_q, 1): o máximo de cada linha até aqui
-    ell = np.zeros((Q.shape[0], 1))  # (T_q, 1): a soma de e^{S - m}
-    saida = np.zeros((Q.shape[0], V.shape[1]))  # (T_q, d_v): O, ainda não normalizada
-    for inicio in range(0, K.shape[0], block_size):
-        S = (Q @ K[inicio : inicio + block_size].T) * escala  # (T_q, B): só este bloco
-        m_novo = np.maximum(m, S.max(axis=1, keepdims=True))
-        # e^{m - m'} reescala o que foi acumulado com o máximo antigo
-        reescala = np.exp(m - m_novo)
-        P = np.exp(S - m_novo)  # (T_q, B)
-        ell = ell * reescala + P.sum(axis=1, keepdims=True)
-        saida = saida * reescala + P @ V[inicio : inicio + block_size]
-        m = m_novo
-    return saida / ell
+    from companion.atencao import blockwise_attention as por_blocos
+
+    return por_blocos(
+        q, k, v, block_size, attn_mask=attn_mask, is_causal=is_causal, scale=scale
+    )

@@ -141,7 +141,7 @@ def test_entradas_ruins():
         online_softmax([np.zeros((2, 2))])
     with pytest.raises(ValueError, match="block_size deve ser um inteiro positivo; recebido 0"):
         blockwise_softmax(np.zeros(3), 0)
-    with pytest.raises(ValueError, match=r"q, k e v devem ter formatos"):
+    with pytest.raises(ValueError, match=r"k deve ter a última dimensão .* igual à de q"):
         blockwise_attention(np.zeros((2, 3)), np.zeros((4, 2)), np.zeros((4, 1)), 2)
 
 
