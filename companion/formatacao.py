@@ -32,8 +32,31 @@ class Texto(str):
 
 def _real(valor: object, nome: str) -> float:
     if isinstance(valor, bool) or not isinstance(valor, numbers.Real):
-        raise TypeError(f"{nome} deve ser um número real; recebido {valor!r}")
-    return float(valor)
+        raise TypeError(
+            f"{nome} deve ser um número real; recebido {valor!r} (tipo {type(valor).__name__})"
+        )
+    try:
+        return float(valor)
+    except OverflowError:
+        raise ValueError(
+            f"{nome} não cabe num float: recebido um inteiro de {len(str(abs(int(valor))))} "
+            "algarismos"
+        ) from None
+
+
+#: O maior número de casas decimais que faz sentido pedir (um float64 tem uns 17 algarismos).
+MAX_CASAS = 20
+
+
+def _casas(casas: object) -> int:
+    if isinstance(casas, bool) or not isinstance(casas, numbers.Integral):
+        raise TypeError(
+            f"casas deve ser um inteiro de 0 a {MAX_CASAS}; recebido {casas!r} "
+            f"(tipo {type(casas).__name__})"
+        )
+    if not 0 <= casas <= MAX_CASAS:
+        raise ValueError(f"casas deve ser um inteiro de 0 a {MAX_CASAS}; recebido {casas}")
+    return int(casas)
 
 
 def num(valor: float, casas: int = 3) -> str:
@@ -49,6 +72,7 @@ def num(valor: float, casas: int = 3) -> str:
     '1.234.567,89'
     """
     x = _real(valor, "valor")
+    casas = _casas(casas)
     if not math.isfinite(x):
         return {math.inf: "∞", -math.inf: "−∞"}.get(x, "NaN")
     texto = f"{abs(x):,.{casas}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
@@ -70,6 +94,7 @@ def cientifico(valor: float, casas: int = 1) -> str:
     '3,0 × 10⁰'
     """
     x = _real(valor, "valor")
+    casas = _casas(casas)
     if x == 0 or not math.isfinite(x):
         return num(x, casas)
     mantissa, expoente = f"{x:.{casas}e}".split("e")
@@ -106,7 +131,7 @@ def pct(valor: float, casas: int = 1) -> str:
     >>> pct(0.93407)
     '93,4%'
     """
-    return f"{num(100 * _real(valor, 'valor'), casas)}%"
+    return f"{num(100 * _real(valor, 'valor'), _casas(casas))}%"
 
 
 def vetor(valores: Iterable[float], casas: int = 3) -> str:
@@ -117,7 +142,22 @@ def vetor(valores: Iterable[float], casas: int = 3) -> str:
     >>> vetor([0.0465, 0.0171, 0.9341], 2)
     '[0,05; 0,02; 0,93]'
     """
-    return "[" + "; ".join(num(v, casas) for v in valores) + "]"
+    casas = _casas(casas)
+    if isinstance(valores, str | bytes) or not isinstance(valores, Iterable):
+        raise TypeError(
+            "valores deve ser uma sequência de números (uma lista, uma tupla, um array); "
+            f"recebido {valores!r} (tipo {type(valores).__name__})"
+        )
+    numeros = []
+    for v in valores:
+        try:
+            numeros.append(num(v, casas))
+        except TypeError:
+            raise TypeError(
+                f"valores deve conter só números reais; recebido o elemento {v!r} "
+                f"(tipo {type(v).__name__})"
+            ) from None
+    return "[" + "; ".join(numeros) + "]"
 
 
 @contextmanager

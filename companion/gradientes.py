@@ -7,7 +7,9 @@ a ela (``cross_entropy_backward``, ``nll_loss_backward``, ``binary_cross_entropy
 ``binary_cross_entropy_with_logits_backward``). Todos devolvem o gradiente em relação à entrada
 — o que a retropropagação precisa —, com os valores do ``torch.autograd``, em memória
 :math:`O(\\text{tamanho da entrada})`. ``softmax_jacobian`` monta a jacobiana explícita só para
-ensinar; ``check_grad`` confere um gradiente por diferenças centrais.
+ensinar; ``check_grad`` confere um gradiente por diferenças centrais. Os gradientes do teto suave
+e da perda z do capítulo 9 (``softcap_backward``, ``z_loss_backward``) moram em
+:mod:`companion.atencao`, junto das funções, e estão disponíveis aqui também.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from companion._validacao import (
     normalizar_eixo,
     real_positivo_finito,
 )
+from companion.atencao import softcap_backward, z_loss_backward
 from companion.perdas import (
     AlvoDeClasses,
     _eixo_das_classes,
@@ -51,6 +54,8 @@ __all__ = [
     "softmax_jacobian",
     "check_grad",
     "VerificacaoGradiente",
+    "softcap_backward",
+    "z_loss_backward",
 ]
 
 #: Maior jacobiana que :func:`softmax_jacobian` aceita montar, em bytes (1 GiB).
@@ -121,8 +126,9 @@ def softmax_backward(y: ArrayLike, grad_y: ArrayLike, axis: int = -1) -> np.ndar
     saida, g, dtype_saida = _par(y, grad_y, "y", "grad_y")
     eixo = normalizar_eixo(axis, saida.ndim)
     s, gs = saida.reshape(saida.shape or (1,)), g.reshape(g.shape or (1,))
-    # y ⊙ (g - Σ_j g_j y_j)
-    grad = s * (gs - (gs * s).sum(axis=eixo, keepdims=True))
+    # y ⊙ (g - Σ_j g_j y_j); com ±inf em g, inf - inf dá nan em silêncio, como no torch
+    with np.errstate(invalid="ignore", over="ignore"):
+        grad = s * (gs - (gs * s).sum(axis=eixo, keepdims=True))
     return grad.reshape(saida.shape).astype(dtype_saida, copy=False)
 
 
@@ -160,7 +166,9 @@ def log_softmax_backward(logp: ArrayLike, grad_logp: ArrayLike, axis: int = -1) 
     saida, g, dtype_saida = _par(logp, grad_logp, "logp", "grad_logp")
     eixo = normalizar_eixo(axis, saida.ndim)
     s, gs = saida.reshape(saida.shape or (1,)), g.reshape(g.shape or (1,))
-    grad = gs - np.exp(s) * gs.sum(axis=eixo, keepdims=True)
+    # g - p Σ_j g_j; com ±inf em g, inf - inf dá nan em silêncio, como no torch
+    with np.errstate(invalid="ignore", over="ignore"):
+        grad = gs - np.exp(s) * gs.sum(axis=eixo, keepdims=True)
     return grad.reshape(saida.shape).astype(dtype_saida, copy=False)
 
 
@@ -396,7 +404,7 @@ def nll_loss_backward(
     logp, dtype_saida = como_array_real(log_probs, "log_probs")
     reducao = validar_reducao(reduction)
     eixo = _eixo_das_classes(logp, "log_probs")
-    alvo = preparar_alvo(logp, target, eixo, ignore_index)
+    alvo = preparar_alvo(logp, target, eixo, ignore_index, "log_probs")
     if not isinstance(alvo, AlvoDeClasses):
         raise TypeError("target de nll_loss deve conter índices de classe inteiros")
     w = _pesos(weight, logp.shape[eixo], logp.dtype)
@@ -418,7 +426,13 @@ def nll_loss_backward(
 
 def _pesos_binarios(peso: np.ndarray | None, formato: tuple[int, ...], nome: str) -> None:
     """Recusa pesos que aumentariam o formato da perda (o torch também recusa)."""
-    if peso is not None and np.broadcast_shapes(peso.shape, formato) != formato:
+    if peso is None:
+        return
+    try:
+        comum = np.broadcast_shapes(peso.shape, formato)
+    except ValueError:  # formatos que nem se combinam
+        comum = None
+    if comum != formato:
         raise ValueError(
             f"{nome} deve ter um formato que o broadcast leve a {formato} (o da entrada), sem "
             f"aumentá-lo; recebido formato {peso.shape}"

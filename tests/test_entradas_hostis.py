@@ -121,6 +121,32 @@ FUNCOES = [
         inteiros=("target",),
         opcionais=("weight",),
     ),
+    Funcao(
+        "nll_loss_backward",
+        companion.nll_loss_backward,
+        {"log_probs": np.log(PROBS), "target": ALVOS, "weight": np.array([1.0, 2.0, 0.5, 1.0])},
+        ("log_probs", "weight"),
+        inteiros=("target",),
+        opcionais=("weight",),
+    ),
+    Funcao(
+        "binary_cross_entropy_backward",
+        companion.binary_cross_entropy_backward,
+        {"probs": PROBS[0], "target": np.array([0.0, 1.0, 0.5, 1.0])},
+        ("probs", "target"),
+    ),
+    Funcao(
+        "binary_cross_entropy_with_logits_backward",
+        companion.binary_cross_entropy_with_logits_backward,
+        {
+            "logits": X[0],
+            "target": np.array([0.0, 1.0, 0.5, 1.0]),
+            "weight": np.array([1.0, 2.0, 1.0, 1.0]),
+            "pos_weight": np.array([1.0, 3.0, 1.0, 2.0]),
+        },
+        ("logits", "target", "weight", "pos_weight"),
+        opcionais=("weight", "pos_weight"),
+    ),
     Funcao("softmax_jacobian", companion.softmax_jacobian, {"x": X[0]}, ("x",)),
     Funcao("check_grad", _check_grad, {"x": X}, ("x",)),
     Funcao("temperature", sampling.temperature, {"logits": X, "t": 0.7}, ("logits",)),
@@ -211,7 +237,8 @@ QUAISQUER: dict[str, Callable[[np.ndarray], Any]] = {
     "inteiros": lambda a: np.round(a).astype(np.int64),
     "booleanos": lambda a: a > 0,
     "tensor-bfloat16": lambda a: torch.tensor(a, dtype=torch.bfloat16),
-    "mascarado": lambda a: np.ma.array(a, mask=np.arange(a.size).reshape(a.shape) == 0),
+    # o elemento escondido pela máscara domina a conta: se a máscara sumir, o resultado muda
+    "mascarado": lambda a: np.ma.array(_com(a, 50.0), mask=np.arange(a.size).reshape(a.shape) == 0),
 }
 INDICES_RECUSADOS: dict[str, Callable[[np.ndarray], Any]] = {
     "texto": lambda a: "abc",
@@ -336,7 +363,8 @@ def test_entradas_incomuns_dao_resultado_ou_erro_em_portugues(funcao, nome, entr
         return
     if entrada == "mascarado":
         # a máscara não pode sumir em silêncio: o resultado não é o dos dados sem máscara
-        base, _ = _rodar(funcao, dict(funcao.validos))
+        sem_mascara = {**argumentos, nome: np.ma.getdata(argumentos[nome])}
+        base, _ = _rodar(funcao, sem_mascara)
         assert not np.allclose(_como_numpy(resultado), _como_numpy(base), equal_nan=True), (
             f"{funcao.nome}: a máscara de {nome} foi ignorada"
         )
