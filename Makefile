@@ -48,6 +48,7 @@ estudante: $(AMBIENTE)
 benchmarks: $(AMBIENTE)
 	$(PY) benchmarks/bench_softmax.py
 	$(PY) benchmarks/bench_familia.py
+	$(PY) benchmarks/bench_gradientes.py
 
 compatibilidade:
 	$(PYTHON) scripts/compatibilidade.py
