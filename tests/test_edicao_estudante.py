@@ -404,7 +404,7 @@ def test_edicao_termina_com_o_progresso(edicoes):
         assert celula.source == f"from companion.exercicios import progresso\nprogresso({numero})"
     # o livro não tem essa célula
     livro = nbformat.read(CAPITULOS[0], as_version=4)
-    assert "progresso(" not in "".join(c.source for c in livro.cells)
+    assert "progresso(" not in "".join(c.source for c in livro.cells if c.cell_type == "code")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def verificar(id: str, resposta: Any) -> Resultado:
     Resultado
         Verdadeiro só quando a resposta está correta; ``.ok``, ``.estado`` e ``.mensagem``
         explicam o veredito. Num notebook aparece como um quadro colorido. O veredito também
-        fica guardado para :func:`progresso`.
+        fica guardado para :func:`companion.exercicios.progresso`.
 
     Raises
     ------
@@ -181,7 +181,7 @@ class Progresso:
 def progresso(capitulo: int | None = None) -> Progresso:
     """Cada exercício do livro (ou de um capítulo) com o seu último veredito neste computador.
 
-    Os vereditos de :func:`verificar` ficam num pequeno arquivo JSON na pasta de dados do
+    Os vereditos de :func:`companion.verificar` ficam num pequeno arquivo JSON na pasta de dados do
     usuário (``$XDG_DATA_HOME/softmax-na-pratica/progresso.json``, ou
     ``~/.local/share/softmax-na-pratica/``; a variável ``COMPANION_PROGRESSO`` aponta outro
     arquivo). Um arquivo que falta ou está corrompido é recriado na próxima verificação.
