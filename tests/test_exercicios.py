@@ -307,8 +307,58 @@ def test_lenta_mas_correta_e_recusada_sem_travar(limite_curto):
     inicio = time.perf_counter()
     resultado = verificar("softmax-estavel", lenta)
     assert time.perf_counter() - inicio < 4.0
-    # o tempo total acabou antes dos 12 casos: a verificação para, e diz por quê
-    assert resultado.estado == "incorreto"
+    # o tempo total acabou antes dos 12 casos: a verificação para, e diz por quê — sem mostrar
+    # um «Esperado»/«Obtido» iguais como se o valor estivesse errado
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "tempo-total"
+    assert "parou por tempo" in resultado.mensagem and "conferem" in resultado.mensagem
+    assert "Esperado" not in resultado.mensagem and "coincidem" not in resultado.mensagem
+
+
+def test_resposta_que_troca_funcoes_do_numpy_nao_engana_o_verificador():
+    # a resposta roda depois da referência, mas a comparação (np.allclose...) e o catálogo de
+    # erros rodam depois dela: o que ela troca no numpy é desfeito a cada chamada
+    original_allclose, original_exp = np.allclose, np.exp
+
+    def engana_a_comparacao(x):
+        np.allclose = lambda *a, **k: True
+        return np.zeros_like(x)
+
+    def troca_exp(x):
+        np.exp = lambda z: original_exp(z) * 0 + 1
+        return _softmax(x)
+
+    try:
+        resultado = verificar("softmax-estavel", engana_a_comparacao)
+        assert resultado.estado == "incorreto"
+        assert np.allclose is original_allclose
+        resultado = verificar("softmax-estavel", troca_exp)
+        assert np.exp is original_exp
+        assert resultado.estado == "incorreto"
+        assert resultado.diagnostico != "maximo-global"  # sem diagnóstico sem evidência
+        assert verificar("softmax-estavel", _softmax).ok
+    finally:
+        np.allclose, np.exp = original_allclose, original_exp
+
+
+def test_sys_exit_da_resposta_vira_veredito():
+    import sys
+
+    resultado = verificar("softmax-estavel", lambda x: sys.exit(1))
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "excecao"
+    assert "SystemExit" in resultado.mensagem
+
+
+def test_excecao_com_str_que_quebra_vira_veredito():
+    class ErroEsquisito(Exception):
+        def __str__(self):
+            raise RuntimeError("str quebrado")
+
+    def quebra(x):
+        raise ErroEsquisito
+
+    resultado = verificar("softmax-estavel", quebra)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "excecao"
+    assert "ErroEsquisito" in resultado.mensagem
 
 
 def test_o_que_a_resposta_imprime_aparece_uma_vez(capsys):

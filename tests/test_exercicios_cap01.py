@@ -457,3 +457,38 @@ def altera_so_vetores(x):
 def test_diagnostico_do_catalogo_exige_que_o_erro_tambem_falhe():
     resultado = verificar("softmax-estavel", altera_so_vetores)
     assert resultado.diagnostico == "entrada-alterada", resultado.mensagem
+
+
+# Respostas que só valem para as formas e escalas de alguns casos (issue 11, verificação)
+
+
+def ingenua_em_longdouble(x):
+    # exp em np.longdouble só estoura depois de ~11356: passa com logits nos milhares
+    x = np.asarray(x, dtype=np.longdouble)
+    with np.errstate(all="ignore"):
+        e = np.exp(x)
+        return (e / e.sum(axis=-1, keepdims=True)).astype(float)
+
+
+def ingenua_so_nas_linhas_longas(x):
+    x = np.asarray(x, dtype=float)
+    if x.shape[-1] <= 5:
+        return softmax(x, axis=-1)
+    with np.errstate(all="ignore"):
+        e = np.exp(x)
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("resposta", [ingenua_em_longdouble, ingenua_so_nas_linhas_longas])
+def test_ingenua_que_escapa_dos_milhares_e_recusada(resposta):
+    assert verificar("softmax-estavel", resposta).estado == "incorreto"
+
+
+def test_temperatura_ingenua_em_longdouble_e_recusada():
+    def ingenua(logits, T):
+        z = np.asarray(logits, dtype=np.longdouble) / T
+        with np.errstate(all="ignore"):
+            e = np.exp(z)
+            return (e / e.sum(axis=-1, keepdims=True)).astype(float)
+
+    assert verificar("temperatura", ingenua).estado == "incorreto"

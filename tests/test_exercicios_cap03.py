@@ -274,3 +274,19 @@ def test_logsumexp_keepdims_na_saida_nomeia_o_formato():
 )
 def test_float32_para_entrada_float64(id, resposta):
     assert verificar(id, resposta).diagnostico == "precisao"
+
+
+def test_ingenuas_em_longdouble_sao_recusadas():
+    # exp em np.longdouble só estoura depois de ~11356: passaria com logits nos milhares
+    def log_softmax_longdouble(x):
+        x = np.asarray(x, dtype=np.longdouble)
+        with np.errstate(all="ignore"):
+            return (x - np.log(np.exp(x).sum(axis=-1, keepdims=True))).astype(float)
+
+    def logsumexp_longdouble(x):
+        x = np.asarray(x, dtype=np.longdouble)
+        with np.errstate(all="ignore"):
+            return np.log(np.exp(x).sum(axis=-1)).astype(float)
+
+    assert verificar("log-softmax", log_softmax_longdouble).estado == "incorreto"
+    assert verificar("logsumexp", logsumexp_longdouble).estado == "incorreto"

@@ -259,3 +259,25 @@ def test_argmax_de_estudante():
 def test_soft_argmax_float32_para_entrada_float64():
     resultado = verificar("soft-argmax", lambda m: soft_argmax_com_grade(m).astype(np.float32))
     assert resultado.diagnostico == "precisao", resultado.mensagem
+
+
+def test_ingenuas_em_longdouble_sao_recusadas():
+    # exp em np.longdouble só estoura depois de ~11356: passaria com logits nos milhares
+    def softmax2d_longdouble(x):
+        x = np.asarray(x, dtype=np.longdouble)
+        with np.errstate(all="ignore"):
+            e = np.exp(x)
+            return (e / e.sum(axis=-3, keepdims=True)).astype(float)
+
+    def soft_argmax_longdouble(mapa):
+        m = np.asarray(mapa, dtype=np.longdouble)
+        H, W = m.shape[-2:]
+        with np.errstate(all="ignore"):
+            e = np.exp(m)
+            p = e / e.sum(axis=(-1, -2), keepdims=True)
+        linha = (p.sum(axis=-1) * np.arange(H)).sum(axis=-1)
+        coluna = (p.sum(axis=-2) * np.arange(W)).sum(axis=-1)
+        return np.stack([linha, coluna], axis=-1).astype(float)
+
+    assert verificar("softmax2d", softmax2d_longdouble).estado == "incorreto"
+    assert verificar("soft-argmax", soft_argmax_longdouble).estado == "incorreto"

@@ -33,6 +33,7 @@ import html
 import inspect
 import io
 import signal
+import sys
 import textwrap
 import threading
 import time
@@ -293,8 +294,7 @@ class _Cronometro:
         self._anterior = None
         self._vigia: threading.Timer | None = None
         self._usa_sinal = (
-            hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()
+            hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
         )
 
     def _disparar(self, *_):
@@ -338,6 +338,34 @@ class _Cronometro:
 
 _AVISOS_DE_PONTO_FLUTUANTE = ("overflow", "invalid value", "divide by zero", "underflow")
 
+#: Módulos cujos atributos a resposta pode trocar (``np.exp = ...``, ``np.allclose = ...``,
+#: ``builtins.abs = ...``): cada chamada os fotografa antes e os restaura depois, para que a
+#: comparação, o catálogo de erros e as verificações seguintes usem os originais.
+_MODULOS_PROTEGIDOS = ("builtins", "math", "numpy", "numpy.linalg", "numpy.random", __name__)
+
+
+def _fotografar_modulos() -> list[tuple[Any, dict[str, Any]]]:
+    modulos = (sys.modules.get(nome) for nome in _MODULOS_PROTEGIDOS)
+    return [(m, dict(vars(m))) for m in modulos if m is not None]
+
+
+def _restaurar_modulos(fotos: list[tuple[Any, dict[str, Any]]]) -> None:
+    ausente = object()
+    for modulo, antes in fotos:
+        atual = vars(modulo)
+        for nome, valor in antes.items():
+            if atual.get(nome, ausente) is not valor:
+                atual[nome] = valor
+
+
+def _texto_da_excecao(erro: BaseException) -> str:
+    """``str(erro)``, sem quebrar com uma exceção cujo ``__str__`` quebra, e curto."""
+    try:
+        texto = str(erro)
+    except BaseException:  # noqa: BLE001 — o __str__ é do estudante
+        texto = f"<{type(erro).__name__} sem mensagem legível>"
+    return texto if len(texto) <= 300 else texto[:297] + "..."
+
 
 def _executar(funcao: Callable[..., Any], caso: Caso, limite: float | None = None) -> _Saida:
     if limite is None:
@@ -356,16 +384,19 @@ def _executar(funcao: Callable[..., Any], caso: Caso, limite: float | None = Non
         # underflow para subnormal ou 0 é benigno e esperado: não conta
         with np.errstate(all="warn", under="ignore"):
             cronometro = _Cronometro(limite)
+            fotos = _fotografar_modulos()
             try:
                 with cronometro:
                     valor = funcao(*argumentos)
                     cronometro.parar()
             except _TempoEsgotado:
                 esgotado = True
-            except (KeyboardInterrupt, SystemExit):
+            except KeyboardInterrupt:  # o Ctrl-C de quem roda a célula
                 raise
             except BaseException as erro:  # o estudante pode errar de qualquer jeito
-                excecao = erro
+                excecao = erro  # inclusive SystemExit (sys.exit(), exit())
+            finally:
+                _restaurar_modulos(fotos)
     segundos = time.perf_counter() - inicio
     if segundos > limite * 1.5:  # a resposta engoliu a interrupção, mas passou do limite
         esgotado = True
@@ -562,7 +593,7 @@ def _formatar(valor: Any, precisao: int = 6) -> str:
                 return np.array_repr(valor)
             return repr(valor.item())
     if isinstance(valor, BaseException):
-        return f"{type(valor).__name__}: {valor}"
+        return f"{type(valor).__name__}: {_texto_da_excecao(valor)}"
     if isinstance(valor, list | tuple) and valor and _como_array(valor) is not None:
         try:
             simples = np.asarray(valor).tolist()  # np.float64(1.0) -> 1.0
@@ -625,7 +656,7 @@ def _sintoma_generico(
             "elemento, ou um algoritmo quadrático).",
         )
     if obtido.excecao is not None:
-        texto = str(obtido.excecao)
+        texto = _texto_da_excecao(obtido.excecao)
         if isinstance(obtido.excecao, ValueError) and "broadcast" in texto:
             return (
                 "formato-broadcast",
@@ -769,9 +800,7 @@ def _verificar(ex: Exercicio, resposta: Any) -> Resultado:
         obtido = _executar(resposta, caso)
         saidas_resp[i] = obtido
         if i == 0 and isinstance(obtido.excecao, NotImplementedError):
-            return Resultado(
-                ex.id, "nao_tentado", "A função ainda não foi escrita. " + nao_tentado
-            )
+            return Resultado(ex.id, "nao_tentado", "A função ainda não foi escrita. " + nao_tentado)
         if not _confere(ex, caso, ref, obtido):
             falhas.append(i)
         if obtido.tempo_esgotado or (
@@ -791,8 +820,26 @@ def _verificar(ex: Exercicio, resposta: Any) -> Resultado:
 
     ultimo = max(saidas_resp)
     if not falhas and ultimo + 1 < len(casos):
-        # parou antes do fim por tempo total, sem falha: o caso seguinte conta como lento
-        falhas.append(ultimo)
+        # parou antes do fim por tempo total, sem falha: os valores conferem, o tempo não
+        rodados = ultimo + 1
+        gasto = sum(s.segundos for s in saidas_resp.values())
+        return Resultado(
+            ex.id,
+            "incorreto",
+            "\n".join(
+                [
+                    f"A verificação parou por tempo: os {rodados} primeiros casos (de "
+                    f"{len(casos)}) conferem, mas a sua função levou {gasto:.1f} s neles "
+                    f"(em média {gasto / rodados:.1f} s por caso), e o limite para todos os "
+                    f"casos juntos é de {LIMITE_TOTAL:g} s. Os outros casos não foram rodados.",
+                    "Diagnóstico: sua função está lenta demais — estas entradas são pequenas e "
+                    "a conta leva milissegundos. Procure um laço Python desnecessário, uma "
+                    "espera (time.sleep) ou um trabalho repetido a cada chamada.",
+                ]
+                + avisos_extra
+            ),
+            diagnostico="tempo-total",
+        )
     if not falhas:
         return Resultado(
             ex.id,
@@ -907,4 +954,3 @@ def codigo_fonte(funcao: Callable[..., Any]) -> str:
 def formatar_dica(ex: Exercicio, nivel: int, dicas: Sequence[str]) -> Texto:
     total = len(dicas)
     return Texto(f"**Dica {nivel} de {total}** (`{ex.id}`): {dicas[nivel - 1]}")
-

@@ -158,6 +158,10 @@ def _casos_softmax_estavel() -> list[Caso]:
         Caso((rng.normal(scale=3.0, size=(4, 5)),)),
         Caso((rng.normal(scale=50.0, size=(3, 7)),)),
         Caso((rng.normal(scale=300.0, size=(5, 6)),)),
+        # linhas longas com logits grandes: um atalho que só vale para linhas curtas falha
+        Caso((rng.normal(size=(3, 9)) + np.array([[900.0], [-2000.0], [0.0]]),)),
+        # logits de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
+        Caso((np.array([[1e5, 1e5 + 1.0, 1e5 - 3.0], [-3e5, -3e5 + 2.0, -3e5 - 1.0]]),)),
     ]
 
 
@@ -281,6 +285,8 @@ def _casos_temperatura() -> list[Caso]:
         # linhas de escalas muito diferentes no mesmo lote (depois de dividir por T)
         Caso((np.array([[0.0, 1.0, -0.5], [10.0, 11.0, 9.0]]), 0.01)),
         Caso((np.array([[[-900.0, -899.0], [1.0, 2.0]], [[950.0, 951.0], [0.0, 0.5]]]), 1.0)),
+        # logits / T nas dezenas de milhares: nem exp em np.longdouble (até ~11356) escapa
+        Caso((np.array([[50.0, 49.0, 30.0], [-20.0, -21.0, -20.5]]), 1e-3)),
     ]
 
 

@@ -135,6 +135,8 @@ def _casos_softmax2d() -> list[Caso]:
                 ),
             )
         ),
+        # logits de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
+        Caso((np.array([[[1e5, -3e5]], [[1e5 + 1.0, -3e5 + 2.0]], [[1e5 - 2.0, -3e5 - 1.0]]]),)),
     ]
 
 
@@ -289,6 +291,8 @@ def _casos_soft_argmax() -> list[Caso]:
         # mapas de escalas muito diferentes no mesmo lote, com valores nos milhares
         Caso((np.stack([pico * 250.0, pico - 3.0, -1000.0 - pico]),)),
         Caso((np.stack([rng.normal(size=(3, 4)) + 1200.0, rng.normal(size=(3, 4))]),)),
+        # mapas de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
+        Caso((np.stack([pico[:2, :3] + 1e5, -3e5 - pico[:2, 2:]]),)),
     ]
 
 
