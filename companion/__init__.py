@@ -4,6 +4,15 @@ Funções da família softmax com a semântica do PyTorch (numpy na entrada, num
 exercícios que se corrigem sozinhos (:mod:`companion.exercicios`).
 """
 
+from companion.alternativas import (
+    AdaptiveLogSoftmaxWithLoss,
+    entmax15,
+    entmax_bisect,
+    gumbel_max_sample,
+    gumbel_softmax,
+    sampled_softmax_loss,
+    sparsemax,
+)
 from companion.atencao import (
     scaled_dot_product_attention,
     softcap,
@@ -18,11 +27,14 @@ from companion.gradientes import (
     binary_cross_entropy_with_logits_backward,
     check_grad,
     cross_entropy_backward,
+    entmax15_backward,
+    entmax_bisect_backward,
     log_softmax_backward,
     nll_loss_backward,
     sigmoid_backward,
     softmax_backward,
     softmax_jacobian,
+    sparsemax_backward,
 )
 from companion.perdas import (
     binary_cross_entropy,
@@ -60,6 +72,16 @@ __all__ = [
     "z_loss",
     "z_loss_backward",
     "softmax_one",
+    "sparsemax",
+    "entmax15",
+    "entmax_bisect",
+    "gumbel_softmax",
+    "gumbel_max_sample",
+    "AdaptiveLogSoftmaxWithLoss",
+    "sampled_softmax_loss",
+    "sparsemax_backward",
+    "entmax15_backward",
+    "entmax_bisect_backward",
     "verificar",
     "dica",
     "solucao",

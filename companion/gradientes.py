@@ -56,6 +56,9 @@ __all__ = [
     "VerificacaoGradiente",
     "softcap_backward",
     "z_loss_backward",
+    "sparsemax_backward",
+    "entmax15_backward",
+    "entmax_bisect_backward",
 ]
 
 #: Maior jacobiana que :func:`softmax_jacobian` aceita montar, em bytes (1 GiB).
@@ -806,3 +809,123 @@ def check_grad(
         analitico=float(analitico[pior]),
         numerico=float(numerico[pior]),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Capítulo 10: sparsemax e entmax
+
+
+def _entmax_backward(y: ArrayLike, grad_y: ArrayLike, axis: object, alpha: float) -> np.ndarray:
+    r"""O produto vetor-jacobiana da α-entmax, dada a saída ``y``: com
+    :math:`s = y^{2-\alpha}` no suporte (0 fora),
+    :math:`\partial L/\partial x = s \odot g - s \,\langle s, g\rangle / \textstyle\sum s`."""
+    saida, g, dtype_saida = _par(y, grad_y, "y", "grad_y")
+    eixo = normalizar_eixo(axis, saida.ndim)
+    s_, gs = saida.reshape(saida.shape or (1,)), g.reshape(g.shape or (1,))
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        if alpha == 2.0:
+            s = (s_ > 0).astype(s_.dtype)
+        elif alpha == 1.0:
+            s = s_
+        else:
+            s = np.where(s_ > 0, np.abs(s_) ** (2 - alpha), 0.0).astype(s_.dtype)
+        sg = s * gs
+        q = sg.sum(axis=eixo, keepdims=True) / s.sum(axis=eixo, keepdims=True)
+        grad = sg - q * s
+    return grad.reshape(saida.shape).astype(dtype_saida, copy=False)
+
+
+def sparsemax_backward(y: ArrayLike, grad_y: ArrayLike, axis: int = -1) -> np.ndarray:
+    r"""Gradiente em relação aos logits, dada a saída ``y = sparsemax(x)`` e ``grad_y = ∂L/∂y``.
+
+    Parameters
+    ----------
+    y : array_like
+        A saída de :func:`companion.alternativas.sparsemax`.
+    grad_y : array_like
+        :math:`g = \partial L / \partial y`, com o formato de ``y``.
+    axis : int, opcional
+        O eixo normalizado. Padrão: o último.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\partial L / \partial x`, com o formato de ``y``.
+
+    Raises
+    ------
+    TypeError
+        Se as entradas não são numéricas ou ``axis`` não é inteiro.
+    ValueError
+        Se os formatos diferem ou ``axis`` está fora do intervalo.
+
+    Notes
+    -----
+    Com :math:`S` o suporte (:math:`y_i > 0`) e :math:`s = \mathbb{1}_S`, a jacobiana é
+    :math:`\operatorname{diag}(s) - s s^\top/|S|`, e
+
+    .. math::
+
+        \frac{\partial L}{\partial x_i} = s_i \Bigl(g_i - \frac{1}{|S|}\sum_{j \in S} g_j\Bigr):
+
+    fora do suporte, o gradiente é exatamente 0 (os valores do pacote ``entmax``).
+    """
+    return _entmax_backward(y, grad_y, axis, 2.0)
+
+
+def entmax15_backward(y: ArrayLike, grad_y: ArrayLike, axis: int = -1) -> np.ndarray:
+    r"""Gradiente em relação aos logits, dada a saída ``y = entmax15(x)`` e ``grad_y``.
+
+    O mesmo que :func:`entmax_bisect_backward` com ``alpha=1.5``: com :math:`s = \sqrt{y}`,
+    :math:`\partial L/\partial x = s \odot g - s \,\langle s, g\rangle / \sum_j s_j`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Como em :func:`sparsemax_backward`.
+    """
+    return _entmax_backward(y, grad_y, axis, 1.5)
+
+
+def entmax_bisect_backward(
+    y: ArrayLike, grad_y: ArrayLike, alpha: float = 1.5, axis: int = -1
+) -> np.ndarray:
+    r"""Gradiente em relação aos logits, dada a saída ``y = entmax_bisect(x, alpha)``.
+
+    Parameters
+    ----------
+    y : array_like
+        A saída da α-entmax.
+    grad_y : array_like
+        :math:`g = \partial L / \partial y`, com o formato de ``y``.
+    alpha : float, opcional
+        O mesmo :math:`\alpha \ge 1` da ida. Padrão: 1,5.
+    axis : int, opcional
+        O eixo normalizado. Padrão: o último.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\partial L / \partial x`, com o formato de ``y``.
+
+    Raises
+    ------
+    TypeError
+        Se as entradas não são numéricas, ``alpha`` não é um número ou ``axis`` não é inteiro.
+    ValueError
+        Se os formatos diferem, ``alpha < 1`` ou ``axis`` está fora do intervalo.
+
+    Notes
+    -----
+    Com :math:`s_i = y_i^{2-\alpha}` no suporte e 0 fora (Peters, Niculae e Martins, 2019),
+
+    .. math::
+
+        \frac{\partial L}{\partial x} = s \odot g - \frac{\langle s, g \rangle}{\sum_j s_j}\, s .
+
+    Com :math:`\alpha = 1`, :math:`s = y` e a fórmula é a de :func:`softmax_backward`; com
+    :math:`\alpha = 2`, a de :func:`sparsemax_backward`.
+    """
+    from companion.alternativas import _alpha
+
+    return _entmax_backward(y, grad_y, axis, _alpha(alpha))
