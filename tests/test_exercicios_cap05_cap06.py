@@ -482,3 +482,34 @@ def test_todo_caso_e_uma_entrada_valida(id):
     ex = obter(id)
     assert ex.valido is not None
     assert all(ex.valido(caso) for caso in ex.casos())
+
+
+# Respostas ingênuas que escapam dos logits nos milhares (issue 11, verificação)
+
+
+def _entropia_cruzada_longdouble(logits, alvos):
+    # exp em np.longdouble só estoura depois de ~11356: passaria com logits nos milhares
+    logits = np.asarray(logits, dtype=np.longdouble)
+    with np.errstate(all="ignore"):
+        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(alvos)), alvos].mean())
+
+
+def _gradiente_ce_longdouble(logits, alvos):
+    logits = np.asarray(logits, dtype=np.longdouble)
+    with np.errstate(all="ignore"):
+        e = np.exp(logits)
+        p = (e / e.sum(axis=1, keepdims=True)).astype(float)
+    p[np.arange(len(alvos)), alvos] -= 1.0
+    return p / len(alvos)
+
+
+def test_entropia_cruzada_ingenua_em_longdouble_e_recusada_sem_diagnostico_por_nan():
+    resultado = verificar("entropia-cruzada", _entropia_cruzada_longdouble)
+    assert resultado.estado == "incorreto"
+    # a resposta dá nan, como «logits como probabilidades» daria: nan == nan não é evidência
+    assert resultado.diagnostico == "nao-finito"
+
+
+def test_gradiente_ce_ingenuo_em_longdouble_e_recusado():
+    assert verificar("gradiente-entropia-cruzada", _gradiente_ce_longdouble).estado == "incorreto"

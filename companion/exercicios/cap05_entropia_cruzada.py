@@ -198,6 +198,13 @@ def _casos_entropia_cruzada() -> list[Caso]:
         Caso((rng.normal(size=(5, 4)), rng.integers(0, 4, size=5))),
         Caso((rng.normal(scale=20.0, size=(6, 7)), rng.integers(0, 7, size=6))),
         Caso((np.array([[-1000.0, -999.0], [2.0, 1.0], [700.0, 720.0]]), np.array([0, 0, 1]))),
+        # logits de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
+        Caso(
+            (
+                np.array([[1e5, 1e5 + 2.0, 1e5 - 1.0], [-3e5, -3e5 + 1.0, -3e5 - 4.0]]),
+                np.array([0, 2]),
+            )
+        ),
     ]
 
 

@@ -283,6 +283,13 @@ def _casos_gradiente_ce() -> list[Caso]:
         Caso((np.array([[0.0, 1.0, -1.0], [1000.0, 1001.0, 999.0]]), np.array([0, 2]))),
         Caso((rng.normal(size=(5, 4)), rng.integers(0, 4, size=5))),
         Caso((rng.normal(scale=10.0, size=(7, 3)), rng.integers(0, 3, size=7))),
+        # logits de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
+        Caso(
+            (
+                np.array([[1e5, 1e5 + 2.0, 1e5 - 1.0], [-3e5, -3e5 + 1.0, -3e5 - 4.0]]),
+                np.array([0, 2]),
+            )
+        ),
     ]
 
 
