@@ -295,3 +295,53 @@ def test_aviso_nao_relacionado_nao_reprova(id, categoria):
         return referencia(*args)
 
     assert verificar(id, avisa).ok
+
+
+# Verificação da issue 11: fronteira k = V, softmax ingênua em longdouble, diagnóstico de seleção
+
+
+def test_top_k_errado_so_quando_k_e_igual_a_v_e_recusado():
+    def filtro(logits, k):
+        logits = np.asarray(logits, dtype=float)
+        if k == logits.shape[-1]:  # «k = V: nada a filtrar», mas trocou os papéis
+            return np.full_like(logits, -np.inf)
+        return top_k(logits, min(k, logits.shape[-1]))
+
+    resultado = verificar("top-k", filtro)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "selecao-errada"
+
+
+def test_top_p_ingenuo_em_longdouble_e_recusado():
+    def filtro(logits, p):
+        x = np.asarray(logits, dtype=np.longdouble)
+        with np.errstate(all="ignore"):
+            probs = (np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)).astype(float)
+        ordem = np.argsort(-probs, axis=-1, kind="stable")
+        ordenadas = np.take_along_axis(probs, ordem, axis=-1)
+        fica_ordenado = np.cumsum(ordenadas, axis=-1) - ordenadas < p
+        fica = np.zeros_like(fica_ordenado)
+        np.put_along_axis(fica, ordem, fica_ordenado, axis=-1)
+        return np.where(fica, np.asarray(logits, dtype=float), -np.inf)
+
+    resultado = verificar("top-p", filtro)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "softmax-ingenua"
+
+
+def test_top_p_com_empates_pelo_maior_indice_nao_e_diagnosticado_como_estouro():
+    # o TopPLogitsWarper do Hugging Face (ordem crescente, remove cumsum <= 1 - p) desfaz
+    # empates pelo maior índice: errado pelo enunciado, mas nada estourou
+    def filtro(logits, p):
+        x = np.asarray(logits, dtype=float)
+        probs = scipy.special.softmax(x, axis=-1)
+        ordem = np.argsort(probs, axis=-1, kind="stable")
+        acumulada = np.cumsum(np.take_along_axis(probs, ordem, axis=-1), axis=-1)
+        remove_ordenado = acumulada <= 1 - p
+        remove_ordenado[..., -1] = False
+        remove = np.zeros_like(remove_ordenado)
+        np.put_along_axis(remove, ordem, remove_ordenado, axis=-1)
+        return np.where(remove, -np.inf, x)
+
+    resultado = verificar("top-p", filtro)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "selecao-errada"
+    assert "estour" not in resultado.mensagem
+    assert "pôs -inf em 1 token(s) que deveriam ficar (posição 0)" in resultado.mensagem

@@ -234,3 +234,28 @@ def test_aviso_nao_relacionado_nao_reprova(id):
         return referencia(*args)
 
     assert verificar(id, avisa).ok
+
+
+# Verificação da issue 11: respostas ingênuas em longdouble (exp só estoura depois de ~11356)
+
+
+def test_softmax_online_ingenua_em_longdouble_e_recusada():
+    def ingenua(blocos):
+        x = np.concatenate([np.asarray(b, dtype=np.longdouble) for b in blocos])
+        with np.errstate(all="ignore"):
+            e = np.exp(x)
+            return (e / e.sum()).astype(float)
+
+    assert verificar("softmax-online", ingenua).estado == "incorreto"
+
+
+def test_combinar_estados_ingenuo_em_longdouble_e_recusado():
+    def ingenuo(m1, d1, m2, d2):
+        m = max(m1, m2)
+        if m == -np.inf:
+            return m, 0.0
+        with np.errstate(all="ignore"):
+            soma = d1 * np.exp(np.longdouble(m1)) + d2 * np.exp(np.longdouble(m2))
+            return m, float(soma / np.exp(np.longdouble(m)))
+
+    assert verificar("combinar-estados", ingenuo).estado == "incorreto"

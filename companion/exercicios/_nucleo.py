@@ -482,15 +482,15 @@ def _confere(ex: Exercicio, caso: Caso, esperado: _Saida, obtido: _Saida) -> boo
     return _valor_confere(ex, caso, esperado.valor, obtido)
 
 
-def _tem_valor_finito(saida: _Saida) -> bool:
-    """A saída tem algum número finito (ou é uma exceção, que já diz algo por si)?"""
+def _tem_valor_informativo(saida: _Saida) -> bool:
+    """A saída tem algum número que não é nan (ou é uma exceção, que já diz algo por si)?"""
     if saida.excecao is not None or saida.tempo_esgotado:
         return True
     valor = _como_array(saida.valor)
     if valor is None:
         return True
     with np.errstate(all="ignore"):
-        return valor.size == 0 or bool(np.isfinite(valor).any())
+        return valor.size == 0 or not bool(np.isnan(valor).all())
 
 
 def _iguais(ex: Exercicio, caso: Caso, a: _Saida, b: _Saida) -> bool:
@@ -896,8 +896,8 @@ def _veredito_incorreto(
             # (uma resposta de valores certos que só altera a entrada não é «máximo global»)
             if set(falhas) <= set(falhas_erro):
                 candidatos.append((erro, falhas_erro == falhas))
-        if not any(_tem_valor_finito(saidas_resp[i]) for i in falhas):
-            # nan == nan não é evidência: se a resposta só deu inf/nan nos casos que falham,
+        if not any(_tem_valor_informativo(saidas_resp[i]) for i in falhas):
+            # nan == nan não é evidência: se a resposta só deu nan nos casos que falham,
             # qualquer erro que também dê nan «coincidiria»; só vale o que falha nos mesmos casos
             candidatos = [par for par in candidatos if par[1]]
         if candidatos:

@@ -168,13 +168,62 @@ ERROS_TOP_K = (
 )
 
 
+def _sintoma_selecao(esperado: np.ndarray, obtido: np.ndarray, regra: str):
+    """A saída é um filtro (logits ou -inf) que mantém os tokens errados: diz quais.
+
+    Sem isto, um -inf onde o esperado é finito cairia no sintoma genérico de «conta que
+    estourou», que aqui não é o caso (nenhum nan, nenhum +inf).
+    """
+    if np.isnan(obtido).any() or np.isposinf(obtido).any():
+        return None  # a conta estourou: o sintoma genérico diz isso
+    fica_esperado, fica_obtido = np.isfinite(esperado), np.isfinite(obtido)
+    if np.array_equal(fica_esperado, fica_obtido):
+        return None  # os mesmos tokens ficaram: o erro é de valor (o sintoma genérico diz)
+
+    def posicoes(mascara):
+        indices = [tuple(int(i) for i in p) for p in np.argwhere(mascara)[:6]]
+        texto = ", ".join(str(i[0]) if len(i) == 1 else str(i) for i in indices[:5])
+        return texto + (", ..." if len(indices) > 5 else "")
+
+    partes = []
+    descartados = fica_esperado & ~fica_obtido
+    a_mais = fica_obtido & ~fica_esperado
+    if descartados.any():
+        partes.append(
+            f"pôs -inf em {int(descartados.sum())} token(s) que deveriam ficar (posição "
+            f"{posicoes(descartados)})"
+        )
+    if a_mais.any():
+        partes.append(
+            f"manteve {int(a_mais.sum())} token(s) que deveriam sair (posição {posicoes(a_mais)})"
+        )
+    return (
+        "selecao-errada",
+        f"a seleção está errada: na entrada acima, sua função {' e '.join(partes)}. {regra}",
+    )
+
+
+_REGRA_TOP_K = (
+    "Fica todo logit maior ou igual ao k-ésimo maior da sua linha (os empatados com ele "
+    "também); os outros viram -inf."
+)
+_REGRA_TOP_P = (
+    "Na ordem decrescente de probabilidade (empates pelo menor índice), um token fica "
+    "enquanto a massa dos que vêm antes dele é menor que p; os outros viram -inf."
+)
+
+
 def _sintoma_top_k(caso: Caso, esperado: np.ndarray, obtido: np.ndarray):
     """Exatamente k tokens por linha quando o certo tem mais (empates): empates quebrados."""
     k = min(caso.args[1], esperado.shape[-1])
     mantidos = np.isfinite(obtido).sum(axis=-1)
     if np.all(mantidos == k) and np.any(np.isfinite(esperado).sum(axis=-1) > k):
         return ("quebra-empates", ERROS_TOP_K[0].diagnostico)
-    return None
+    return _sintoma_selecao(esperado, obtido, _REGRA_TOP_K)
+
+
+def _sintoma_top_p(caso: Caso, esperado: np.ndarray, obtido: np.ndarray):
+    return _sintoma_selecao(esperado, obtido, _REGRA_TOP_P)
 
 
 def _casos_top_k() -> list[Caso]:
@@ -198,6 +247,8 @@ def _casos_top_k() -> list[Caso]:
         # linhas de escalas muito diferentes: um limiar global apaga a segunda linha inteira
         Caso((np.array([[100.0, 101.0, 99.0], [0.0, 1.0, 2.0]]), 2)),
         Caso((rng.normal(size=(3, 20)), 4)),
+        # k igual ao tamanho da linha: tudo fica (a fronteira entre k < V e k > V)
+        Caso((np.array([[3.0, -1.0, 2.0], [0.0, 0.0, -5.0]]), 3)),
     ]
 
 
@@ -434,6 +485,8 @@ def _casos_top_p() -> list[Caso]:
         # muitos empates em linhas longas: o corte cai dentro do grupo dos mais prováveis, onde
         # só a ordem estável (pelo menor índice) decide quem fica
         Caso((rng.integers(0, 3, size=(6, 32)).astype(float), 0.5)),
+        # logits de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
+        Caso((np.array([[1e5, 1e5 + 1.0, 1e5 - 1.0], [-3e5, -3e5 - 0.5, -3e5 + 2.0]]), 0.7)),
     ]
 
 
@@ -454,6 +507,7 @@ TOP_P = registrar(
             "a decisão às posições originais com `np.put_along_axis`.",
         ),
         erros_conhecidos=ERROS_TOP_P,
+        sintomas=_sintoma_top_p,
         formato="o mesmo formato de logits, (V,) ou (B, V): os logits mantidos e -inf nos "
         "removidos",
         explicacao=(

@@ -191,6 +191,8 @@ def _casos_softmax_online() -> list[Caso]:
         Caso((BlocosDeUmaPassada([rng.normal(size=5) for _ in range(4)]),)),
         Caso((BlocosDeUmaPassada([rng.normal(scale=30.0, size=7) for _ in range(5)]),)),
         Caso((BlocosDeUmaPassada([[-np.inf, -np.inf], [1.0, 2.0], [], [0.5]]),)),
+        # logits de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
+        Caso((BlocosDeUmaPassada([[1e5, 1e5 - 2.0], [1e5 + 1.0], [-3e5]]),)),
     ]
 
 
@@ -304,6 +306,8 @@ def _casos_combinar() -> list[Caso]:
         Caso((-800.0, 1.0, -900.0, 2.0)),
         Caso((-np.inf, 0.0, 2.0, 1.5)),
         Caso((-np.inf, 0.0, -np.inf, 0.0)),
+        # máximos de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
+        Caso((1e5, 1.5, 1e5 - 2.0, 2.0)),
     ]
 
 
