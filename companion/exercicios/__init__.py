@@ -36,6 +36,7 @@ from companion.exercicios import (  # noqa: F401
     cap07_amostragem,
     cap08_online,
     cap09_atencao,
+    cap10_alternativas,
 )
 from companion.exercicios._nucleo import (
     _ESTILO,
@@ -61,6 +62,7 @@ CAPITULOS = {
     7: "A cabeça do modelo de linguagem e a amostragem",
     8: "Softmax eficiente",
     9: "Softmax na atenção",
+    10: "Além da softmax",
 }
 
 
