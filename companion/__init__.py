@@ -36,6 +36,7 @@ from companion.gradientes import (
     softmax_jacobian,
     sparsemax_backward,
 )
+from companion.online import chunked_cross_entropy as chunked_cross_entropy
 from companion.perdas import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,

@@ -10,7 +10,9 @@ resultado. O *normalizador online* mantém os dois durante uma única passada:
     d' = d\\, e^{m - m'} + \\sum e^{x_{\\text{bloco}} - m'} ,
 
 e dois estados parciais se combinam da mesma forma — uma operação associativa, que permite
-reduzir uma linha em blocos paralelos e calcular a atenção sem nunca montar a matriz de escores.
+reduzir uma linha em blocos paralelos, calcular a atenção sem nunca montar a matriz de escores
+e a entropia cruzada de um vocabulário inteiro sem nunca montar os logits
+(:func:`chunked_cross_entropy`).
 
 Valores não finitos seguem o PyTorch: a logsumexp de uma linha com ``+inf`` é ``+inf``, com
 ``nan`` é ``nan``, e só de ``-inf`` (ou vazia) é ``-inf`` (``torch.logsumexp``); a softmax de
@@ -36,6 +38,7 @@ __all__ = [
     "online_softmax",
     "blockwise_softmax",
     "blockwise_attention",
+    "chunked_cross_entropy",
 ]
 
 
@@ -395,3 +398,190 @@ def blockwise_attention(
     return por_blocos(
         q, k, v, block_size, attn_mask=attn_mask, is_causal=is_causal, scale=scale
     )
+
+
+def _matriz(valor: ArrayLike, nome: str, formato: str) -> tuple[np.ndarray, np.dtype]:
+    arr, dtype = como_array_real(valor, nome)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{nome} deve ser uma matriz {formato} (2 dimensões); recebido formato {arr.shape}"
+        )
+    return arr, dtype
+
+
+def chunked_cross_entropy(
+    h: ArrayLike,
+    W: ArrayLike,
+    target: ArrayLike,
+    chunk_size: int,
+    b: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    return_grad: bool = False,
+):
+    r"""Entropia cruzada da cabeça do modelo de linguagem, :math:`\operatorname{CE}(hW^\top + b,
+    y)`, calculada por blocos do vocabulário, sem montar os logits ``(N, V)`` inteiros.
+
+    Cada bloco de ``chunk_size`` linhas de ``W`` dá um bloco de logits ``(N, chunk_size)``, que
+    atualiza o estado online :math:`(m, d)` de cada linha (:func:`merge`) e entrega o logit do
+    alvo, se ele cai no bloco, e é descartado. A perda de cada posição é
+    :math:`\operatorname{LSE}_n - z_{n, y_n}`. Com ``return_grad=True``, uma segunda passada
+    recalcula cada bloco de logits (como o passo de volta do FlashAttention, que guarda só a
+    logsumexp de cada linha) e acumula os gradientes com :math:`\partial \ell_n / \partial z_n
+    = \operatorname{softmax}(z_n) - e_{y_n}`.
+
+    Parameters
+    ----------
+    h : array_like
+        Estados ocultos, formato ``(N, d)``.
+    W : array_like
+        Pesos da cabeça, formato ``(V, d)`` (uma linha por token do vocabulário, como o
+        ``weight`` de ``torch.nn.Linear(d, V)``).
+    target : array_like
+        Índices dos tokens-alvo, inteiros de formato ``(N,)``, em ``[0, V)`` ou
+        ``ignore_index``.
+    chunk_size : int
+        Quantos tokens do vocabulário por bloco (um inteiro positivo).
+    b : array_like, opcional
+        Viés, formato ``(V,)``.
+    ignore_index : int, opcional
+        Alvos com este valor não contam (como no torch). Padrão: -100.
+    reduction : {"mean", "sum", "none"}, opcional
+        ``"mean"`` divide pelo número de alvos não ignorados (``nan`` se todos são ignorados,
+        como no torch).
+    return_grad : bool, opcional
+        Se ``True``, devolve também os gradientes da perda reduzida (``"mean"`` ou ``"sum"``).
+
+    Returns
+    -------
+    numpy.ndarray ou tuple
+        A perda, no dtype de :math:`hW^\top + b` (``float32`` se as entradas são ``float32``);
+        com ``return_grad=True``, ``(perda, grad_h, grad_W, grad_b)`` (``grad_b`` é ``None``
+        sem ``b``), como o ``.grad`` do torch.
+
+    Raises
+    ------
+    TypeError
+        Se uma entrada não é numérica, ``target`` não é inteiro, ``chunk_size`` não é inteiro ou
+        ``return_grad`` não é booleano.
+    ValueError
+        Se os formatos não combinam, um alvo está fora de ``[0, V)``, ``chunk_size`` não é
+        positivo, ``reduction`` é desconhecida ou ``return_grad`` vem com ``"none"``.
+
+    Notes
+    -----
+    Os logits de cada bloco e as estatísticas :math:`(m, d)` são calculados em ``float64``; a
+    memória extra é :math:`O(N \cdot \text{chunk\_size} + \text{chunk\_size} \cdot d)`, e não
+    :math:`O(N V)` — com :math:`V` de 50 mil a 256 mil, os logits inteiros de alguns milhares de
+    posições ocupam gigabytes. O resultado é o mesmo de
+    ``companion.cross_entropy(h @ W.T + b, target)`` até o arredondamento.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> h, W = rng.normal(size=(4, 8)), rng.normal(size=(100, 8))
+    >>> alvo = np.array([3, 14, 15, 92])
+    >>> from companion import cross_entropy
+    >>> bool(np.isclose(chunked_cross_entropy(h, W, alvo, 32), cross_entropy(h @ W.T, alvo)))
+    True
+    """
+    from companion.perdas import AlvoDeClasses, preparar_alvo, validar_reducao
+
+    hh, dtype_h = _matriz(h, "h", "(N, d)")
+    WW, dtype_W = _matriz(W, "W", "(V, d)")
+    if WW.shape[1] != hh.shape[1]:
+        raise ValueError(
+            f"W deve ter uma coluna por dimensão de h: h tem formato {hh.shape} (d = "
+            f"{hh.shape[1]}) e W, {WW.shape}; W tem formato (V, d), como o weight de nn.Linear"
+        )
+    N, V = hh.shape[0], WW.shape[0]
+    dtypes = [dtype_h, dtype_W]
+    bb = None
+    if b is not None:
+        bb, dtype_b = como_array_real(b, "b")
+        if bb.shape != (V,):
+            raise ValueError(
+                f"b deve ter um viés por linha de W, formato ({V},); recebido formato {bb.shape}"
+            )
+        dtypes.append(dtype_b)
+    dtype_saida = np.result_type(*dtypes)
+    B = _tamanho_do_bloco_com_nome(chunk_size, "chunk_size")
+    reducao = validar_reducao(reduction)
+    if not isinstance(return_grad, (bool, np.bool_)):
+        raise TypeError(f"return_grad deve ser True ou False; recebido {descrever(return_grad)}")
+    if return_grad and reducao == "none":
+        raise ValueError(
+            'return_grad=True precisa de uma perda escalar: use reduction="mean" ou "sum"; '
+            'recebido reduction="none"'
+        )
+    # só o formato de (N, V) é usado para conferir o alvo: nenhum array (N, V) é alocado
+    formato_logits = np.broadcast_to(np.zeros((), np.float64), (N, V))
+    alvo = preparar_alvo(formato_logits, target, 1, ignore_index, "h @ W.T")
+    if not isinstance(alvo, AlvoDeClasses):
+        raise TypeError(
+            "target deve conter índices de classe inteiros de formato "
+            f"({N},); probabilidades por classe exigiriam o array (N, V) inteiro"
+        )
+    validos, seguros = alvo.validos, alvo.seguros
+
+    h64 = hh.astype(np.float64, copy=False)
+    linhas = np.arange(N)
+
+    def bloco_de_logits(inicio: int) -> np.ndarray:
+        # z = h W_bᵀ + b_b, só para as colunas [inicio, inicio + B): formato (N, ≤ B)
+        z = h64 @ WW[inicio : inicio + B].astype(np.float64, copy=False).T
+        if bb is not None:
+            z += bb[inicio : inicio + B].astype(np.float64, copy=False)
+        return z
+
+    # primeira passada: o estado online (m, d) de cada linha e o logit do alvo
+    estado = _vazio((N,))
+    z_alvo = np.zeros(N)
+    for inicio in range(0, V, B):
+        z = bloco_de_logits(inicio)
+        estado = merge(estado, _estado_do_ultimo_eixo(z))
+        no_bloco = (seguros >= inicio) & (seguros < inicio + z.shape[1])
+        z_alvo[no_bloco] = z[linhas[no_bloco], seguros[no_bloco] - inicio]
+    lse = estado.logsumexp
+    with np.errstate(invalid="ignore"):
+        # -log p_y = LSE - z_y (0 nos ignorados); um +inf na linha dá nan, como no torch
+        perdas = np.where(validos, lse - z_alvo, 0.0)
+        perdas = np.where(validos & np.isposinf(estado.m), np.nan, perdas)
+    n_validos = int(validos.sum())
+    if reducao == "none":
+        return perdas.astype(dtype_saida)
+    if reducao == "sum":
+        perda, escala = perdas.sum(), 1.0
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            perda = perdas.sum() / np.float64(n_validos)
+        escala = 1.0 / n_validos if n_validos else np.nan
+    perda = np.asarray(perda).astype(dtype_saida)[()]
+    if not return_grad:
+        return perda
+
+    # segunda passada: recalcula cada bloco de logits e usa a LSE guardada (N números)
+    grad_h = np.zeros((N, hh.shape[1]))
+    grad_W = np.empty(WW.shape, dtype_saida)
+    grad_b = None if bb is None else np.empty(V, dtype_saida)
+    peso = np.where(validos, escala, 0.0)[:, None]  # (N, 1): 0 nas posições ignoradas
+    for inicio in range(0, V, B):
+        z = bloco_de_logits(inicio)
+        with np.errstate(invalid="ignore", over="ignore"):
+            G = np.exp(z - lse[:, None])  # softmax do bloco, com a LSE da linha inteira
+        no_bloco = (seguros >= inicio) & (seguros < inicio + z.shape[1])
+        G[linhas[no_bloco], seguros[no_bloco] - inicio] -= 1.0  # p - e_y
+        G *= peso
+        grad_h += G @ WW[inicio : inicio + B].astype(np.float64, copy=False)
+        grad_W[inicio : inicio + B] = G.T @ h64
+        if grad_b is not None:
+            grad_b[inicio : inicio + B] = G.sum(axis=0)
+    return perda, grad_h.astype(dtype_saida), grad_W, grad_b
+
+
+def _tamanho_do_bloco_com_nome(valor: object, nome: str) -> int:
+    if isinstance(valor, (bool, np.bool_)) or not isinstance(valor, (int, np.integer)):
+        raise TypeError(f"{nome} deve ser um inteiro positivo; recebido {descrever(valor)}")
+    if valor < 1:
+        raise ValueError(f"{nome} deve ser um inteiro positivo; recebido {valor!r}")
+    return int(valor)

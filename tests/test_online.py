@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose
 
-from companion import logsumexp, softmax
+from companion import cross_entropy, logsumexp, softmax
 from companion.online import (
     Estado,
     blockwise_attention,
     blockwise_softmax,
+    chunked_cross_entropy,
     estado_de,
     merge,
     online_logsumexp,
@@ -303,3 +304,139 @@ def test_atencao_sem_chaves_da_zeros_como_o_torch():
     obtido = blockwise_attention(q, k, v, 2)
     assert obtido.shape == (3, 2)
     assert_allclose(obtido, esperado, atol=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# A entropia cruzada da cabeça do modelo de linguagem por blocos do vocabulário (issue 13)
+
+
+def _cabeca(N=12, d=8, V=300, semente=0, dtype=np.float64):
+    rng = np.random.default_rng(semente)
+    h = rng.normal(size=(N, d)).astype(dtype)
+    W = rng.normal(size=(V, d)).astype(dtype)
+    b = rng.normal(size=V).astype(dtype)
+    alvo = rng.integers(0, V, size=N)
+    return h, W, b, alvo
+
+
+@pytest.mark.parametrize("bloco", [1, 7, 64, 299, 300, 1000])
+@pytest.mark.parametrize("com_vies", [False, True])
+@pytest.mark.parametrize("reducao", ["mean", "sum", "none"])
+def test_chunked_cross_entropy_igual_a_direta(bloco, com_vies, reducao):
+    h, W, b, alvo = _cabeca()
+    alvo[[2, 5]] = -100
+    vies = b if com_vies else None
+    logits = h @ W.T + (b if com_vies else 0.0)
+    esperado = cross_entropy(logits, alvo, reduction=reducao)
+    obtido = chunked_cross_entropy(h, W, alvo, bloco, b=vies, reduction=reducao)
+    assert_allclose(obtido, esperado, rtol=1e-12, atol=1e-12)
+
+
+@given(
+    st.integers(1, 6), st.integers(1, 5), st.integers(1, 40), st.integers(1, 50),
+    st.floats(0.1, 30.0),
+)
+def test_chunked_cross_entropy_qualquer_bloco(N, d, V, bloco, escala):
+    rng = np.random.default_rng(N * 1000 + d * 100 + V)
+    h, W = rng.normal(size=(N, d)) * escala, rng.normal(size=(V, d))
+    alvo = rng.integers(0, V, size=N)
+    logits = h @ W.T
+    # LSE - z_y perto de 0 cancela: o erro absoluto é da ordem de eps·|logits| (a perda direta
+    # usa log1p e não cancela)
+    folga = 1e-14 * (np.abs(logits).max() + 1)
+    assert_allclose(
+        chunked_cross_entropy(h, W, alvo, bloco), cross_entropy(logits, alvo), rtol=1e-11,
+        atol=folga,
+    )
+
+
+@pytest.mark.parametrize("reducao", ["mean", "sum"])
+def test_chunked_cross_entropy_gradientes_como_o_torch(reducao):
+    h, W, b, alvo = _cabeca(N=10, d=6, V=130)
+    alvo[4] = 7  # dois alvos iguais: os gradientes se somam na mesma linha de W
+    alvo[1] = -100
+    H, WW, bb = (torch.tensor(a, requires_grad=True) for a in (h, W, b))
+    perda = torch.nn.functional.cross_entropy(H @ WW.T + bb, torch.tensor(alvo), reduction=reducao)
+    perda.backward()
+    obtida, g_h, g_W, g_b = chunked_cross_entropy(
+        h, W, alvo, 32, b=b, reduction=reducao, return_grad=True
+    )
+    assert_allclose(obtida, perda.item(), rtol=1e-12)
+    assert_allclose(g_h, H.grad.numpy(), rtol=1e-10, atol=1e-14)
+    assert_allclose(g_W, WW.grad.numpy(), rtol=1e-10, atol=1e-14)
+    assert_allclose(g_b, bb.grad.numpy(), rtol=1e-10, atol=1e-14)
+    assert chunked_cross_entropy(h, W, alvo, 32, return_grad=True)[3] is None
+
+
+def test_chunked_cross_entropy_float32_e_casos_de_borda():
+    h, W, b, alvo = _cabeca(dtype=np.float32)
+    perda = chunked_cross_entropy(h, W, alvo, 50, b=b)
+    assert perda.dtype == np.float32
+    assert_allclose(perda, cross_entropy(h @ W.T + b, alvo), rtol=1e-5)
+    # todos os alvos ignorados: nan com "mean", 0 com "sum", como no torch
+    ignorados = np.full(alvo.shape, -100)
+    assert np.isnan(chunked_cross_entropy(h, W, ignorados, 50))
+    assert chunked_cross_entropy(h, W, ignorados, 50, reduction="sum") == 0
+    # um +inf num logit dá nan naquela posição, como companion.cross_entropy e o torch
+    h64, W64 = h.astype(np.float64), W.astype(np.float64)
+    W64[17] = np.inf * np.sign(h64[0]) * (np.abs(h64[0]) > 0)
+    com_inf = h64[:1] @ W64.T
+    assert np.isposinf(com_inf).any()
+    esperado = cross_entropy(com_inf, alvo[:1], reduction="none")
+    obtido = chunked_cross_entropy(h64[:1], W64, alvo[:1], 50, reduction="none")
+    assert_allclose(obtido, esperado)
+    assert np.isnan(obtido[0])
+    # as entradas não são alteradas
+    copias = [a.copy() for a in (h, W, b, alvo)]
+    chunked_cross_entropy(h, W, alvo, 7, b=b, return_grad=True)
+    for original, copia in zip((h, W, b, alvo), copias, strict=True):
+        np.testing.assert_array_equal(original, copia)
+
+
+def test_chunked_cross_entropy_entradas_ruins():
+    h, W, b, alvo = _cabeca(N=4, d=3, V=20)
+    with pytest.raises(ValueError, match=r"h deve ser uma matriz \(N, d\).*formato \(3,\)"):
+        chunked_cross_entropy(h[0], W, alvo, 8)
+    with pytest.raises(ValueError, match=r"W deve ter uma coluna por dimensão de h.*\(20, 2\)"):
+        chunked_cross_entropy(h, W[:, :2], alvo, 8)
+    with pytest.raises(ValueError, match=r"b deve ter um viés por linha de W, formato \(20,\)"):
+        chunked_cross_entropy(h, W, alvo, 8, b=b[:5])
+    with pytest.raises(ValueError, match="chunk_size deve ser um inteiro positivo; recebido 0"):
+        chunked_cross_entropy(h, W, alvo, 0)
+    with pytest.raises(TypeError, match="chunk_size deve ser um inteiro positivo; recebido"):
+        chunked_cross_entropy(h, W, alvo, 2.5)
+    with pytest.raises(TypeError, match="target deve conter índices de classe inteiros"):
+        chunked_cross_entropy(h, W, alvo.astype(float), 8)
+    with pytest.raises(ValueError, match=r"target fora do intervalo na posição \(1,\): rec"):
+        chunked_cross_entropy(h, W, np.array([0, 20, 1, 2]), 8)
+    with pytest.raises(ValueError, match=r"target com índices de classe deve ter formato \(4,\)"):
+        chunked_cross_entropy(h, W, alvo[:3], 8)
+    with pytest.raises(TypeError, match="h deve conter números reais"):
+        chunked_cross_entropy("h", W, alvo, 8)
+    with pytest.raises(ValueError, match="reduction deve ser 'mean', 'sum' ou 'none'"):
+        chunked_cross_entropy(h, W, alvo, 8, reduction="media")
+    with pytest.raises(ValueError, match='return_grad=True precisa de uma perda escalar'):
+        chunked_cross_entropy(h, W, alvo, 8, reduction="none", return_grad=True)
+    with pytest.raises(TypeError, match="return_grad deve ser True ou False"):
+        chunked_cross_entropy(h, W, alvo, 8, return_grad="sim")
+
+
+def test_chunked_cross_entropy_nao_monta_os_logits():
+    """Num tamanho real (N = 64, d = 256, V = 50 257, o vocabulário do GPT-2), o pico de memória
+    fica muito abaixo dos N·V·4 bytes dos logits em float32."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    N, d, V = 64, 256, 50_257
+    h = rng.normal(size=(N, d)).astype(np.float32)
+    W = (0.05 * rng.normal(size=(V, d))).astype(np.float32)
+    alvo = rng.integers(0, V, size=N)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        perda = chunked_cross_entropy(h, W, alvo, 1024)
+        _, pico = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert pico < N * V * 4 / 3, f"pico de {pico / 2**20:.1f} MiB"
+    assert_allclose(perda, cross_entropy(h @ W.T, alvo), rtol=1e-5)
