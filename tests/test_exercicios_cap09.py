@@ -297,3 +297,32 @@ def test_causal_correta_de_outros_jeitos(resposta):
 def test_escala_correta_de_outros_jeitos(resposta):
     resultado = verificar("escala-atencao", resposta)
     assert resultado.ok, resultado.mensagem
+
+
+# Verificação da issue 11: a softmax ingênua em longdouble (exp só estoura depois de ~11356)
+
+
+def _softmax_longdouble(escores):
+    escores = np.asarray(escores, dtype=np.longdouble)
+    with np.errstate(all="ignore"):
+        e = np.exp(escores)
+        return (e / e.sum(axis=-1, keepdims=True)).astype(float)
+
+
+def test_pesos_ingenuos_em_longdouble_sao_recusados():
+    def pesos(q, k):
+        q, k = np.asarray(q, dtype=float), np.asarray(k, dtype=float)
+        return _softmax_longdouble(q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]))
+
+    assert verificar("escala-atencao", pesos).estado == "incorreto"
+
+
+def test_atencao_causal_ingenua_em_longdouble_e_recusada():
+    def atencao(q, k, v):
+        q, k, v = (np.asarray(a, dtype=float) for a in (q, k, v))
+        T = q.shape[-2]
+        escores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+        escores = np.where(np.tril(np.ones((T, T), dtype=bool)), escores, -np.inf)
+        return _softmax_longdouble(escores) @ v
+
+    assert verificar("atencao-causal", atencao).estado == "incorreto"

@@ -223,6 +223,14 @@ def _casos_escala() -> list[Caso]:
                 rng.normal(size=(4, 32)).astype(np.float32),
             )
         ),
+        # escores de centenas de milhares (1e5 e -1e5): nem exp em np.longdouble (até ~11356)
+        # escapa sem subtrair o máximo
+        Caso(
+            (
+                np.array([[400.0, 0.0, 0.0, 0.0], [0.0, -400.0, 0.0, 0.0]]),
+                np.array([[500.0, 1.0, 0.0, 0.0], [500.0, 0.0, 1.0, 0.0], [499.99, 0.0, 0.0, 1.0]]),
+            )
+        ),
     ]
 
 
@@ -429,6 +437,15 @@ def _casos_causal() -> list[Caso]:
             )
         ),
         qkv(T=5, d=8, dv=3, dtype=np.float32),
+        # escores de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa sem
+        # subtrair o máximo
+        Caso(
+            (
+                np.array([[400.0, 0.0, 0.0, 0.0], [400.0, 0.0, 0.0, 0.0], [0.0, -400.0, 0.0, 0.0]]),
+                np.array([[500.0, 1.0, 0.0, 0.0], [500.0, 0.0, 1.0, 0.0], [499.99, 0.0, 0.0, 1.0]]),
+                np.array([[1.0, -1.0], [2.0, 0.5], [-3.0, 4.0]]),
+            )
+        ),
     ]
 
 
