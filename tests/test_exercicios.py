@@ -588,3 +588,18 @@ def test_progresso_desligado(tmp_path, monkeypatch):
 def test_progresso_capitulo_invalido(capitulo, erro):
     with pytest.raises(erro, match="capitulo"):
         progresso(capitulo)
+
+
+def test_tensor_do_torch_com_grad_fn_e_aceito():
+    torch = pytest.importorskip("torch")
+
+    def com_autograd(x):
+        t = torch.tensor(np.asarray(x, dtype=float), requires_grad=True)
+        return torch.softmax(t, dim=-1)  # um tensor com grad_fn: np.asarray não o aceita
+
+    def perda_com_autograd(logits, alvos):
+        t = torch.tensor(logits, requires_grad=True)
+        return torch.nn.functional.cross_entropy(t, torch.as_tensor(alvos))
+
+    assert verificar("softmax-estavel", com_autograd).ok
+    assert verificar("entropia-cruzada", perda_com_autograd).ok

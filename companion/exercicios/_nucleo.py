@@ -449,6 +449,11 @@ def _como_array(valor: Any) -> np.ndarray | None:
     if valor is None or isinstance(valor, str | bytes):
         return None
     try:
+        if callable(getattr(valor, "detach", None)) and callable(getattr(valor, "cpu", None)):
+            # um tensor do torch com grad_fn (ou na GPU, ou bfloat16) não vira array direto
+            valor = valor.detach().cpu()
+            if str(getattr(valor, "dtype", "")) == "torch.bfloat16":
+                valor = valor.float()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             arr = np.asarray(valor)
