@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CORES", "estilo", "barras", "virgula_decimal"]
 
-#: Paleta do livro (acessível a daltônicos: Okabe & Ito).
+#: A paleta do livro, de Okabe e Ito, legível por daltônicos (na ordem do ciclo de cores).
 CORES = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
 
@@ -223,8 +223,9 @@ def virgula_decimal(fig_ou_ax: Any = None) -> None:
 
     Parameters
     ----------
-    fig_ou_ax : Figure, SubFigure, Axes ou coleção de Axes, opcional
-        O que converter; padrão: a figura atual (``plt.gcf()``).
+    fig_ou_ax : matplotlib.figure.Figure ou matplotlib.axes.Axes, opcional
+        O que converter: uma figura (ou subfigura), um Axes ou uma coleção de Axes (como o
+        array que ``plt.subplots`` devolve); padrão: a figura atual (``plt.gcf()``).
 
     Raises
     ------
