@@ -85,7 +85,8 @@ def _online_elemento_a_elemento(blocos):
 def _online_que_altera_os_blocos(blocos):
     # altera no lugar os blocos que recebeu (são dela: o fluxo entrega cada bloco e o esquece)
     m, d, guardados = -np.inf, 0.0, []
-    for x in blocos:
+    for bloco in blocos:
+        x = np.asarray(bloco, dtype=float)  # um array recebido é o mesmo objeto, alterado abaixo
         guardados.append(x)
         if x.size == 0 or x.max() == -np.inf:
             continue
@@ -259,3 +260,38 @@ def test_combinar_estados_ingenuo_em_longdouble_e_recusado():
             return m, float(soma / np.exp(np.longdouble(m)))
 
     assert verificar("combinar-estados", ingenuo).estado == "incorreto"
+
+
+def test_blocos_que_sao_listas_como_o_enunciado_permite():
+    # o enunciado diz «blocos (listas ou arrays 1-D)»: uma resposta que supõe arrays
+    # (bloco.size, bloco.max()) quebra com uma lista, e é recusada
+    def so_arrays(blocos):
+        m, d, guardados = -np.inf, 0.0, []
+        for x in blocos:
+            guardados.append(x)
+            if x.size == 0 or x.max() == -np.inf:
+                continue
+            m_novo = max(m, x.max())
+            d = d * np.exp(m - m_novo) + np.exp(x - m_novo).sum()
+            m = m_novo
+        return np.exp(np.concatenate(guardados) - m) / d
+
+    resultado = verificar("softmax-online", so_arrays)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "excecao"
+    assert "'list' object" in resultado.mensagem
+
+
+def test_a_resposta_nao_alcanca_os_arrays_do_caso_pelo_fluxo():
+    from companion.exercicios import _nucleo
+
+    caso = obter("softmax-online").casos()[2]
+    antes = [b.copy() for b in caso.args[0].blocos]
+
+    def estraga(blocos):
+        for bloco in blocos.blocos:  # o atributo do fluxo, e não os blocos entregues
+            bloco[...] = 0.0
+        return online_softmax(list(blocos))
+
+    _nucleo._executar(estraga, caso)
+    for bloco, original in zip(caso.args[0].blocos, antes, strict=True):
+        np.testing.assert_array_equal(bloco, original)

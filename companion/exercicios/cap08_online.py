@@ -14,8 +14,10 @@ class BlocosDeUmaPassada:
     Cada correção recebe uma cópia nova (``copy.copy``).
     """
 
-    def __init__(self, blocos):
-        self.blocos = [np.asarray(b, dtype=float) for b in blocos]
+    def __init__(self, blocos, listas: bool = False):
+        # cópias: a resposta não alcança (nem altera) os arrays do caso por self.blocos
+        self.blocos = [np.array(b, dtype=float) for b in blocos]
+        self.listas = listas  # o enunciado admite blocos que são listas do Python
         self.usado = False
 
     def __iter__(self):
@@ -26,10 +28,10 @@ class BlocosDeUmaPassada:
             )
         self.usado = True
         for bloco in self.blocos:
-            yield bloco.copy()
+            yield bloco.tolist() if self.listas else bloco.copy()
 
     def __copy__(self):
-        return BlocosDeUmaPassada(self.blocos)
+        return BlocosDeUmaPassada(self.blocos, listas=self.listas)
 
     def __repr__(self):
         with np.printoptions(precision=4, threshold=12):
@@ -191,6 +193,8 @@ def _casos_softmax_online() -> list[Caso]:
         Caso((BlocosDeUmaPassada([rng.normal(size=5) for _ in range(4)]),)),
         Caso((BlocosDeUmaPassada([rng.normal(scale=30.0, size=7) for _ in range(5)]),)),
         Caso((BlocosDeUmaPassada([[-np.inf, -np.inf], [1.0, 2.0], [], [0.5]]),)),
+        # blocos que são listas do Python, como o enunciado permite (lista.max() não existe)
+        Caso((BlocosDeUmaPassada([[2.0, -1.0], [], [0.5, 3.0, 1.0]], listas=True),)),
         # logits de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
         Caso((BlocosDeUmaPassada([[1e5, 1e5 - 2.0], [1e5 + 1.0], [-3e5]]),)),
     ]
