@@ -562,14 +562,19 @@ def _caso_valido(ex: Exercicio, caso: Caso) -> _Saida | None:
     return saida
 
 
-def _encolher(ex: Exercicio, resposta: Callable[..., Any], caso: Caso) -> Caso:
+def _encolher(
+    ex: Exercicio, resposta: Callable[..., Any], caso: Caso
+) -> tuple[Caso, _Saida, _Saida] | None:
     """Apaga posições dos argumentos enquanto a resposta continuar falhando.
 
     Devolve a menor entrada encontrada com esse procedimento guloso, limitado em tentativas e
-    em tempo; toda entrada devolvida é aceita pela referência.
+    em tempo, com as saídas da referência e da resposta nela (as mesmas que a fizeram falhar:
+    nada é rodado de novo); ``None`` se nenhuma entrada menor falhou. Toda entrada devolvida
+    é aceita pela referência.
     """
     inicio = time.perf_counter()
     tentativas = 0
+    menor: tuple[Caso, _Saida, _Saida] | None = None
     atual = caso
     mudou = True
     while mudou:
@@ -577,7 +582,7 @@ def _encolher(ex: Exercicio, resposta: Callable[..., Any], caso: Caso) -> Caso:
         for candidato in _candidatos(atual):
             tentativas += 1
             if tentativas > 300 or time.perf_counter() - inicio > LIMITE_ENCOLHER:
-                return atual
+                return menor
             esperado = _caso_valido(ex, candidato)
             if esperado is None:
                 continue
@@ -585,9 +590,10 @@ def _encolher(ex: Exercicio, resposta: Callable[..., Any], caso: Caso) -> Caso:
             if obtido.tempo_esgotado:
                 continue
             if not _confere(ex, candidato, esperado, obtido):
+                menor = (candidato, esperado, obtido)
                 atual, mudou = candidato, True
                 break
-    return atual
+    return menor
 
 
 # ---------------------------------------------------------------------------------------------
@@ -913,12 +919,11 @@ def _veredito_incorreto(
     if lento:
         menor, esperado, obtido = casos[primeiro], saidas_ref[primeiro], obtido_primeiro
     else:
-        menor = _encolher(ex, resposta, casos[primeiro])
-        if menor is casos[primeiro]:
-            esperado, obtido = saidas_ref[primeiro], obtido_primeiro
+        encolhido = _encolher(ex, resposta, casos[primeiro])
+        if encolhido is None:
+            menor, esperado, obtido = casos[primeiro], saidas_ref[primeiro], obtido_primeiro
         else:
-            esperado = _executar(ex.referencia, menor)
-            obtido = _executar(resposta, menor, limite=min(1.0, LIMITE_POR_CASO))
+            menor, esperado, obtido = encolhido
     if diagnostico is None:
         diagnostico = _sintoma_generico(ex, menor, esperado.valor, obtido)
 
