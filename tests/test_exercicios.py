@@ -621,3 +621,9 @@ def test_a_menor_entrada_mostra_a_saida_que_falhou_sem_rodar_de_novo():
     assert resultado.estado == "incorreto"
     assert "coincidem" not in resultado.mensagem
     np.testing.assert_array_equal(resultado.detalhes["obtido"], 0.0)
+
+
+def test_array_enorme_de_formato_errado_e_formato_e_nao_nao_numerico():
+    resultado = verificar("softmax-estavel", lambda x: np.broadcast_to(0.0, (10**6, 10**6)))
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "formato"
+    assert "obtido (1000000, 1000000)" in resultado.mensagem

@@ -697,6 +697,19 @@ def _sintoma_generico(
             "sua função devolveu None — faltou o `return`?",
         )
     valor = _como_array(obtido.valor)
+    bruto = obtido.valor
+    if (
+        valor is None
+        and e is not None
+        and isinstance(bruto, np.ndarray)
+        and bruto.dtype.kind in "biuf"
+        and bruto.shape != e.shape
+    ):
+        # números, mas grandes demais para converter (como np.broadcast_to(0.0, (10**6, 10**6)))
+        return (
+            "formato",
+            f"formato errado: esperado {e.shape} — {ex.formato}; obtido {bruto.shape}.",
+        )
     if valor is None:
         return (
             "nao-numerico",
