@@ -290,3 +290,23 @@ def test_ingenuas_em_longdouble_sao_recusadas():
 
     assert verificar("log-softmax", log_softmax_longdouble).estado == "incorreto"
     assert verificar("logsumexp", logsumexp_longdouble).estado == "incorreto"
+
+
+def test_ingenuas_so_nas_linhas_longas_sao_recusadas():
+    # os casos com logits grandes não podem ser só os de linhas curtas
+    def log_softmax(x):
+        x = np.asarray(x)
+        if x.shape[-1] <= 6:
+            return scipy.special.log_softmax(x, axis=-1)
+        with np.errstate(all="ignore"):
+            return np.log(np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True))
+
+    def logsumexp(x):
+        x = np.asarray(x)
+        if x.shape[-1] <= 6:
+            return scipy.special.logsumexp(x, axis=-1)
+        with np.errstate(all="ignore"):
+            return np.log(np.exp(x).sum(axis=-1))
+
+    assert verificar("log-softmax", log_softmax).estado == "incorreto"
+    assert verificar("logsumexp", logsumexp).estado == "incorreto"

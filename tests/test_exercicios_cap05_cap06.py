@@ -513,3 +513,26 @@ def test_entropia_cruzada_ingenua_em_longdouble_e_recusada_sem_diagnostico_por_n
 
 def test_gradiente_ce_ingenuo_em_longdouble_e_recusado():
     assert verificar("gradiente-entropia-cruzada", _gradiente_ce_longdouble).estado == "incorreto"
+
+
+def test_ingenuas_so_nos_lotes_grandes_sao_recusadas():
+    # os casos com logits grandes não podem ser só os de lotes pequenos e linhas curtas
+    def perda(logits, alvos):
+        logits = np.asarray(logits, dtype=float)
+        if max(logits.shape) <= 7:
+            return cross_entropy(logits, alvos)
+        with np.errstate(all="ignore"):
+            p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+            return -np.log(p[np.arange(len(alvos)), alvos]).mean()
+
+    def gradiente(logits, alvos):
+        logits = np.asarray(logits, dtype=float)
+        if max(logits.shape) <= 7:
+            return cross_entropy_backward(logits, alvos)
+        with np.errstate(all="ignore"):
+            p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        p[np.arange(len(alvos)), alvos] -= 1.0
+        return p / len(alvos)
+
+    assert verificar("entropia-cruzada", perda).estado == "incorreto"
+    assert verificar("gradiente-entropia-cruzada", gradiente).estado == "incorreto"

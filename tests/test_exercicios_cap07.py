@@ -345,3 +345,20 @@ def test_top_p_com_empates_pelo_maior_indice_nao_e_diagnosticado_como_estouro():
     assert resultado.estado == "incorreto" and resultado.diagnostico == "selecao-errada"
     assert "estour" not in resultado.mensagem
     assert "pôs -inf em 1 token(s) que deveriam ficar (posição 0)" in resultado.mensagem
+
+
+def test_top_p_ingenuo_so_nas_linhas_longas_e_recusado():
+    def filtro(logits, p):
+        x = np.asarray(logits, dtype=float)
+        if x.shape[-1] <= 32:
+            return top_p(x, p)
+        with np.errstate(all="ignore"):
+            probs = np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
+        ordem = np.argsort(-probs, axis=-1, kind="stable")
+        ordenadas = np.take_along_axis(probs, ordem, axis=-1)
+        fica_ordenado = np.cumsum(ordenadas, axis=-1) - ordenadas < p
+        fica = np.zeros_like(fica_ordenado)
+        np.put_along_axis(fica, ordem, fica_ordenado, axis=-1)
+        return np.where(fica, x, -np.inf)
+
+    assert verificar("top-p", filtro).estado == "incorreto"

@@ -61,6 +61,9 @@ def _casos_comuns(semente: int) -> list[Caso]:
         Caso((rng.normal(size=(2, 3, 4)),)),
         Caso((rng.normal(scale=50.0, size=(3, 6)),)),
         Caso((rng.normal(scale=500.0, size=(4, 5)),)),
+        # linhas mais longas que as outras, com logits nos milhares: um atalho que só vale para
+        # linhas curtas (ou só para os tamanhos dos casos grandes) falha
+        Caso((rng.normal(size=(3, 8)) + np.array([[900.0], [-2000.0], [0.0]]),)),
         # logits de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
         Caso((np.array([[1e5, 1e5 - 1.0, 1e5 + 2.0], [-3e5, -3e5 - 5.0, -3e5 + 1.0]]),)),
     ]

@@ -198,6 +198,15 @@ def _casos_entropia_cruzada() -> list[Caso]:
         Caso((rng.normal(size=(5, 4)), rng.integers(0, 4, size=5))),
         Caso((rng.normal(scale=20.0, size=(6, 7)), rng.integers(0, 7, size=6))),
         Caso((np.array([[-1000.0, -999.0], [2.0, 1.0], [700.0, 720.0]]), np.array([0, 0, 1]))),
+        # o maior lote e as linhas mais longas, com logits nos milhares: um atalho que só vale
+        # para lotes pequenos (ou linhas curtas) falha
+        Caso(
+            (
+                rng.normal(size=(7, 8))
+                + np.array([[900.0], [-2000.0], [0.0], [1500.0], [-800.0], [5.0], [720.0]]),
+                rng.integers(0, 8, size=7),
+            )
+        ),
         # logits de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
         Caso(
             (

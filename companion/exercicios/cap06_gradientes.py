@@ -283,6 +283,15 @@ def _casos_gradiente_ce() -> list[Caso]:
         Caso((np.array([[0.0, 1.0, -1.0], [1000.0, 1001.0, 999.0]]), np.array([0, 2]))),
         Caso((rng.normal(size=(5, 4)), rng.integers(0, 4, size=5))),
         Caso((rng.normal(scale=10.0, size=(7, 3)), rng.integers(0, 3, size=7))),
+        # o maior lote e as linhas mais longas, com logits nos milhares: um atalho que só vale
+        # para lotes pequenos (ou linhas curtas) falha
+        Caso(
+            (
+                rng.normal(size=(8, 6))
+                + np.array([[900.0], [-2000.0], [0.0], [1500.0], [-800.0], [5.0], [720.0], [-1.0]]),
+                rng.integers(0, 6, size=8),
+            )
+        ),
         # logits de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
         Caso(
             (

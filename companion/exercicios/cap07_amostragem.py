@@ -487,6 +487,14 @@ def _casos_top_p() -> list[Caso]:
         Caso((rng.integers(0, 3, size=(6, 32)).astype(float), 0.5)),
         # logits de centenas de milhares: nem exp em np.longdouble (até ~11356) escapa
         Caso((np.array([[1e5, 1e5 + 1.0, 1e5 - 1.0], [-3e5, -3e5 - 0.5, -3e5 + 2.0]]), 0.7)),
+        # linhas longas com logits nos milhares: um atalho que só vale para linhas curtas falha
+        Caso(
+            (
+                rng.normal(scale=2.0, size=(4, 40))
+                + np.array([[1000.0], [-900.0], [0.0], [3000.0]]),
+                0.8,
+            )
+        ),
     ]
 
 
