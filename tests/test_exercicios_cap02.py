@@ -302,3 +302,16 @@ def test_duas_classes_eixo_a_mais_sem_fatia():
     resultado = verificar("softmax-duas-classes", lambda z: cap02.prob_classe_1(z)[..., None])
     assert resultado.diagnostico == "eixo-sobrando", resultado.mensagem
     assert "um eixo a mais no fim" in resultado.mensagem
+
+
+def test_ingenua_silenciada_so_nos_arrays_grandes_e_recusada():
+    # a cauda subnormal também aparece no maior caso, e não só nos pequenos
+    def sigmoide(x):
+        x = np.asarray(x, dtype=float)
+        if x.size <= 6:
+            z = np.exp(-np.abs(x))
+            return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+        with np.errstate(all="ignore"):
+            return 1 / (1 + np.exp(-x))
+
+    assert verificar("sigmoide-estavel", sigmoide).estado == "incorreto"

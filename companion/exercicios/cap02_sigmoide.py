@@ -102,6 +102,10 @@ ERROS_SIGMOIDE = (
 
 def _casos_sigmoide() -> list[Caso]:
     rng = np.random.default_rng(4242)
+    # o maior caso também tem valores na cauda subnormal: um atalho que só vale para arrays
+    # pequenos (1/(1 + e^{-x}) com o aviso silenciado nos grandes) falha
+    grande = np.random.default_rng(4243).normal(scale=400.0, size=(3, 4, 5))
+    grande[0, 1, 2], grande[1, 0, 0], grande[2, 3, 4] = -721.5, -710.5, -715.0
     return [
         Caso((np.array([0.0]),)),
         Caso((np.array([-2.0, 0.5, 3.0]),)),
@@ -115,6 +119,7 @@ def _casos_sigmoide() -> list[Caso]:
         Caso((np.array([[-709.9, -712.5, 3.0], [-715.25, -720.0, -722.0]]),)),
         Caso((rng.normal(scale=4.0, size=(3, 4)),)),
         Caso((rng.normal(scale=400.0, size=(2, 3, 5)),)),
+        Caso((grande,)),
     ]
 
 
