@@ -627,3 +627,15 @@ def test_array_enorme_de_formato_errado_e_formato_e_nao_nao_numerico():
     resultado = verificar("softmax-estavel", lambda x: np.broadcast_to(0.0, (10**6, 10**6)))
     assert resultado.estado == "incorreto" and resultado.diagnostico == "formato"
     assert "obtido (1000000, 1000000)" in resultado.mensagem
+
+
+def test_funcao_async_nao_deixa_aviso_em_ingles(recwarn):
+    import gc
+
+    async def assincrona(x):
+        return _softmax(x)
+
+    resultado = verificar("softmax-estavel", assincrona)
+    gc.collect()
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "nao-numerico"
+    assert not [a for a in recwarn if "never awaited" in str(a.message)]

@@ -389,6 +389,10 @@ def _executar(funcao: Callable[..., Any], caso: Caso, limite: float | None = Non
                 with cronometro:
                     valor = funcao(*argumentos)
                     cronometro.parar()
+                if inspect.iscoroutine(valor):
+                    # uma função async devolve uma corrotina que nunca roda: fechá-la evita o
+                    # «coroutine ... was never awaited» do Python, em inglês, mais tarde
+                    valor.close()
             except _TempoEsgotado:
                 esgotado = True
             except KeyboardInterrupt:  # o Ctrl-C de quem roda a célula
