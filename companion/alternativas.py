@@ -4,8 +4,8 @@
   probabilidades com zeros exatos. :func:`entmax15` e :func:`entmax_bisect` (Peters, Niculae e
   Martins, 2019) são a família entre a softmax (:math:`\\alpha = 1`) e a sparsemax
   (:math:`\\alpha = 2`), com os valores do pacote ``entmax``. Os gradientes ficam em
-  :mod:`companion.gradientes` (``sparsemax_backward``, ``entmax15_backward``,
-  ``entmax_bisect_backward``).
+  ``companion.gradientes`` (:func:`companion.sparsemax_backward`,
+  :func:`companion.entmax15_backward`, :func:`companion.entmax_bisect_backward`).
 * :func:`gumbel_max_sample` sorteia uma classe com o truque de Gumbel-max; :func:`gumbel_softmax`
   é a relaxação contínua de ``torch.nn.functional.gumbel_softmax`` (com ``hard=True``, o valor é
   *one-hot*).
@@ -345,7 +345,7 @@ def gumbel_max_sample(logits: ArrayLike, rng: object = None, axis: int = -1) -> 
     logits : array_like
         Logits não normalizados; ``-inf`` é uma classe impossível. Cada fatia ao longo de
         ``axis`` é uma distribuição.
-    rng : numpy.random.Generator, int ou None
+    rng : numpy.random.Generator, opcional
         O gerador (ou uma semente). Padrão: um gerador novo, sem semente.
     axis : int, opcional
         O eixo das classes. Padrão: o último.
@@ -406,7 +406,7 @@ def gumbel_softmax(
         estimador *straight-through* do torch). Padrão: ``False``.
     axis : int, opcional
         O eixo das classes. Padrão: o último.
-    rng : numpy.random.Generator, int ou None
+    rng : numpy.random.Generator, opcional
         O gerador do ruído (ou uma semente). Padrão: um gerador novo.
 
     Returns
@@ -491,10 +491,10 @@ class AdaptiveLogSoftmaxWithLoss:
         A razão entre as dimensões das projeções de *clusters* vizinhos. Padrão: 4.
     head_bias : bool, opcional
         Se a cabeça tem viés. Padrão: ``False``.
-    rng : numpy.random.Generator, int ou None
+    rng : numpy.random.Generator, opcional
         Para a inicialização dos pesos (uniforme em :math:`\pm 1/\sqrt{\text{fan\_in}}`, a
         escala do torch).
-    dtype : dtype, opcional
+    dtype : numpy.dtype, opcional
         O dtype dos pesos. Padrão: ``float64``.
 
     Raises
@@ -724,14 +724,14 @@ def sampled_softmax_loss(
         Estados ocultos, formato ``(N, d)``.
     weight : array_like
         A matriz de saída, formato ``(V, d)``: a linha ``c`` dá o logit da classe ``c``.
-    bias : array_like ou None
+    bias : array_like, opcional
         O viés, formato ``(V,)``.
     target : array_like
         As classes certas, inteiros de 0 a ``V - 1``, formato ``(N,)``.
     num_sampled : int
         :math:`K`, o número de negativos, sorteados com reposição de ``proposal`` e
         compartilhados pelo lote.
-    rng : numpy.random.Generator, int ou None
+    rng : numpy.random.Generator, opcional
         O gerador (ou uma semente).
     proposal : array_like, opcional
         A distribuição :math:`q` de onde se sorteiam os negativos, formato ``(V,)``, positiva e
@@ -765,9 +765,9 @@ def sampled_softmax_loss(
     isto é, cada negativo entra com o logit corrigido :math:`x_{s_k} - \log(K q_{s_k})`. O
     :math:`\hat Z` é um estimador **não viesado** de :math:`Z = \sum_c e^{x_c}`
     (:math:`\operatorname{E}[e^{\hat{\mathcal{L}}}] = e^{\mathcal{L}}`), mas a perda, o seu log,
-    é viesada para baixo (desigualdade de Jensen), com um viés que cai como :math:`1/K`. O
-    TensorFlow subtrai também :math:`\log(Kq_y)` do logit do alvo; aqui o alvo fica sem a
-    correção, para que a propriedade acima valha.
+    é viesada para baixo (desigualdade de Jensen), com um viés que, para :math:`K` grande, cai
+    como :math:`1/K`. O TensorFlow subtrai também :math:`\log(Kq_y)` do logit do alvo; aqui o
+    alvo fica sem a correção, para que a propriedade acima valha.
     """
     h, dtype_h = como_array_real(inputs, "inputs")
     W, dtype_w = como_array_real(weight, "weight")

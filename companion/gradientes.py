@@ -9,7 +9,9 @@ a ela (``cross_entropy_backward``, ``nll_loss_backward``, ``binary_cross_entropy
 :math:`O(\\text{tamanho da entrada})`. ``softmax_jacobian`` monta a jacobiana explícita só para
 ensinar; ``check_grad`` confere um gradiente por diferenças centrais. Os gradientes do teto suave
 e da perda z do capítulo 9 (``softcap_backward``, ``z_loss_backward``) moram em
-:mod:`companion.atencao`, junto das funções, e estão disponíveis aqui também.
+:mod:`companion.atencao`, junto das funções, e estão disponíveis aqui também. Os da sparsemax e
+da entmax do capítulo 10 (``sparsemax_backward``, ``entmax15_backward``,
+``entmax_bisect_backward``) moram aqui.
 """
 
 from __future__ import annotations
