@@ -239,10 +239,11 @@ def virgula_decimal(fig_ou_ax: Any = None) -> None:
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
     >>> _ = ax.plot([0.0, 1.0], [-0.5, 0.5])
+    >>> _ = ax.set_yticks([-0.5, 0.0, 0.5, 1.0])
     >>> virgula_decimal(fig)
     >>> fig.canvas.draw()
-    >>> [t.get_text() for t in ax.get_yticklabels()][:3]
-    ['−0,6', '−0,4', '−0,2']
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['−0,5', '0,0', '0,5', '1,0']
     >>> plt.close(fig)
     """
     if fig_ou_ax is None:
