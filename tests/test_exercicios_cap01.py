@@ -492,3 +492,20 @@ def test_temperatura_ingenua_em_longdouble_e_recusada():
             return (e / e.sum(axis=-1, keepdims=True)).astype(float)
 
     assert verificar("temperatura", ingenua).estado == "incorreto"
+
+
+def test_ramo_ingenuo_descartado_estoura_e_e_recusado():
+    # o enunciado: «nenhum logit finito pode produzir nan ou aviso de estouro». Os valores
+    # estão certos (np.where escolhe o ramo estável), mas o ramo ingênuo estoura
+    def dois_ramos(x):
+        x = np.asarray(x, dtype=float)
+        m = x.max(axis=-1, keepdims=True)
+        ingenua = np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
+        estavel = np.exp(x - m) / np.exp(x - m).sum(axis=-1, keepdims=True)
+        return np.where(np.abs(x).max(axis=-1, keepdims=True) < 700, ingenua, estavel)
+
+    resultado = verificar("softmax-estavel", dois_ramos)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "avisos"
+    assert "overflow" in resultado.mensagem
+    # os valores coincidem e os tipos também: nenhuma nota de «tipos diferem: float64, float64»
+    assert "tipos diferem" not in resultado.mensagem

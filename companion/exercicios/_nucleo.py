@@ -504,7 +504,9 @@ def _tem_valor_informativo(saida: _Saida) -> bool:
 
 def _iguais(ex: Exercicio, caso: Caso, a: _Saida, b: _Saida) -> bool:
     """Duas saídas quaisquer coincidem (para reconhecer um erro conhecido)?"""
-    if ex.proibir_avisos and set(a.avisos) != set(b.avisos):
+    # os avisos só distinguem duas saídas que os têm: uma resposta que os silenciou
+    # (np.errstate) ainda coincide, pelos valores, com o erro do catálogo que os emite
+    if ex.proibir_avisos and a.avisos and b.avisos and set(a.avisos) != set(b.avisos):
         return False
     if a.tempo_esgotado or b.tempo_esgotado:
         return a.tempo_esgotado and b.tempo_esgotado
@@ -650,7 +652,10 @@ def _par_formatado(esperado: Any, obtido: Any) -> tuple[str, str, str | None]:
     if a == b:
         tipo_a = getattr(esperado, "dtype", type(esperado).__name__)
         tipo_b = getattr(obtido, "dtype", type(obtido).__name__)
-        nota = f"Os valores coincidem; os tipos diferem: esperado {tipo_a}, obtido {tipo_b}."
+        if str(tipo_a) != str(tipo_b):
+            nota = f"Os valores coincidem; os tipos diferem: esperado {tipo_a}, obtido {tipo_b}."
+        else:
+            nota = None  # o problema está em outro lugar (avisos, argumento alterado)
     return a, b, nota
 
 

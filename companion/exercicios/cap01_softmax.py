@@ -181,6 +181,9 @@ SOFTMAX_ESTAVEL = registrar(
         ),
         erros_conhecidos=ERROS_SOFTMAX_ESTAVEL,
         sintomas=_sintoma_probabilidades,
+        # o enunciado promete «nenhum logit finito pode produzir nan ou aviso de estouro»: um
+        # ramo ingênuo calculado e descartado (np.where com dois ramos) estoura e é recusado
+        proibir_avisos=True,
         formato="o mesmo formato de x: uma probabilidade para cada logit",
         explicacao=(
             "Subtrair o máximo de cada linha deixa todo expoente em $(-\\infty, 0]$: a exponencial "
