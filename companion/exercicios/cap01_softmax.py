@@ -288,8 +288,9 @@ def _casos_temperatura() -> list[Caso]:
         # linhas de escalas muito diferentes no mesmo lote (depois de dividir por T)
         Caso((np.array([[0.0, 1.0, -0.5], [10.0, 11.0, 9.0]]), 0.01)),
         Caso((np.array([[[-900.0, -899.0], [1.0, 2.0]], [[950.0, 951.0], [0.0, 0.5]]]), 1.0)),
-        # logits / T nas dezenas de milhares: nem exp em np.longdouble (até ~11356) escapa
-        Caso((np.array([[50.0, 49.0, 30.0], [-20.0, -21.0, -20.5]]), 1e-3)),
+        # logits nas centenas com T = 0,01: logits / T passa de 11356, e nem exp em
+        # np.longdouble escapa sem subtrair o máximo
+        Caso((np.array([[200.0, 199.0, 150.0], [-20.0, -21.0, -20.5]]), 0.01)),
     ]
 
 
