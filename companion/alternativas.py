@@ -739,7 +739,7 @@ def sampled_softmax_loss(
     remove_accidental_hits : bool, opcional
         Se um negativo sorteado igual ao alvo da linha é descartado (logit :math:`-\infty`).
         Padrão: ``True``.
-    reduction : {'mean', 'sum', 'none'}, opcional
+    reduction : {"mean", "sum", "none"}, opcional
         Como na entropia cruzada. Padrão: ``'mean'``.
 
     Returns
