@@ -639,3 +639,19 @@ def test_funcao_async_nao_deixa_aviso_em_ingles(recwarn):
     gc.collect()
     assert resultado.estado == "incorreto" and resultado.diagnostico == "nao-numerico"
     assert not [a for a in recwarn if "never awaited" in str(a.message)]
+
+
+def test_resposta_que_troca_o_relogio_ou_os_avisos_nao_muda_as_verificacoes_seguintes():
+    original_perf_counter, original_warn = time.perf_counter, warnings.warn
+
+    def troca(x):
+        time.perf_counter = lambda: 0.0
+        warnings.warn = lambda *a, **k: None
+        return _softmax(x)
+
+    try:
+        assert verificar("softmax-estavel", troca).ok
+        assert time.perf_counter is original_perf_counter
+        assert warnings.warn is original_warn
+    finally:
+        time.perf_counter, warnings.warn = original_perf_counter, original_warn

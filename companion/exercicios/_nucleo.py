@@ -341,7 +341,16 @@ _AVISOS_DE_PONTO_FLUTUANTE = ("overflow", "invalid value", "divide by zero", "un
 #: Módulos cujos atributos a resposta pode trocar (``np.exp = ...``, ``np.allclose = ...``,
 #: ``builtins.abs = ...``): cada chamada os fotografa antes e os restaura depois, para que a
 #: comparação, o catálogo de erros e as verificações seguintes usem os originais.
-_MODULOS_PROTEGIDOS = ("builtins", "math", "numpy", "numpy.linalg", "numpy.random", __name__)
+_MODULOS_PROTEGIDOS = (
+    "builtins",
+    "math",
+    "time",
+    "warnings",
+    "numpy",
+    "numpy.linalg",
+    "numpy.random",
+    __name__,
+)
 
 
 def _fotografar_modulos() -> list[tuple[Any, dict[str, Any]]]:
