@@ -1,5 +1,6 @@
-"""Softmax online e por blocos: a normalização de Milakov e Gimelshein (2018) e a regra do
-FlashAttention (Dao et al., 2022).
+"""Softmax online e por blocos: a normalização de Milakov e Gimelshein (2018), a regra do
+FlashAttention (Dao et al., 2022; na forma do FlashAttention-2, Dao, 2024) e a entropia cruzada
+da cabeça do modelo de linguagem por blocos do vocabulário.
 
 A softmax precisa do máximo e da soma de uma linha inteira antes de escrever o primeiro
 resultado. O *normalizador online* mantém os dois durante uma única passada:
