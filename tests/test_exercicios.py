@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import warnings
@@ -312,6 +313,7 @@ def test_lenta_mas_correta_e_recusada_sem_travar(limite_curto):
     assert resultado.estado == "incorreto" and resultado.diagnostico == "tempo-total"
     assert "parou por tempo" in resultado.mensagem and "conferem" in resultado.mensagem
     assert "Esperado" not in resultado.mensagem and "coincidem" not in resultado.mensagem
+    assert re.search(r"levou \d+,\d s neles \(em média \d+,\d s por caso\)", resultado.mensagem)
 
 
 def test_resposta_que_troca_funcoes_do_numpy_nao_engana_o_verificador():

@@ -876,15 +876,19 @@ def _verificar(ex: Exercicio, resposta: Any) -> Resultado:
         # parou antes do fim por tempo total, sem falha: os valores conferem, o tempo não
         rodados = ultimo + 1
         gasto = sum(s.segundos for s in saidas_resp.values())
+
+        def segundos(valor: float) -> str:  # com vírgula decimal, como o resto do livro
+            return f"{valor:.1f}".replace(".", ",")
+
         return Resultado(
             ex.id,
             "incorreto",
             "\n".join(
                 [
                     f"A verificação parou por tempo: os {rodados} primeiros casos (de "
-                    f"{len(casos)}) conferem, mas a sua função levou {gasto:.1f} s neles "
-                    f"(em média {gasto / rodados:.1f} s por caso), e o limite para todos os "
-                    f"casos juntos é de {LIMITE_TOTAL:g} s. Os outros casos não foram rodados.",
+                    f"{len(casos)}) conferem, mas a sua função levou {segundos(gasto)} s neles "
+                    f"(em média {segundos(gasto / rodados)} s por caso), e o limite para todos "
+                    f"os casos juntos é de {LIMITE_TOTAL:g} s. Os outros casos não foram rodados.",
                     "Diagnóstico: sua função está lenta demais — estas entradas são pequenas e "
                     "a conta leva milissegundos. Procure um laço Python desnecessário, uma "
                     "espera (time.sleep) ou um trabalho repetido a cada chamada.",

@@ -271,7 +271,7 @@ SOFTMAX_DUAS_CLASSES = registrar(
         casos=_casos_duas_classes,
         dicas=(
             "Com dois logits, a softmax só depende da diferença entre eles (a proposição da "
-            "seção «Duas classes: a softmax é uma sigmoide»).",
+            "seção “Duas classes: a softmax é uma sigmoide”).",
             "P(classe 1) = e^{x₁} / (e^{x₀} + e^{x₁}) = σ(x₁ − x₀). Os logits estão no último "
             "eixo: logits[..., 0] e logits[..., 1].",
             "Reaproveite a sua sigmoide estável: "

@@ -245,7 +245,7 @@ ERROS_SOFT_ARGMAX = (
     ErroConhecido(
         "sem-exponencial",
         _sem_exponencial,
-        "você normalizou o mapa pela soma, sem exponencial: com valores negativos, os «pesos» "
+        "você normalizou o mapa pela soma, sem exponencial: com valores negativos, os “pesos” "
         "deixam de ser probabilidades. Aplique a softmax espacial (exp, depois divida pela soma).",
     ),
     ErroConhecido(

@@ -16,7 +16,7 @@ def filtro_top_k(logits, k):
     k = min(k, logits.shape[-1])
     # o k-ésimo maior valor de cada linha (ordenação decrescente, posição k - 1)
     kesimo = -np.sort(-logits, axis=-1)[..., k - 1 : k]
-    # «<» e não «<=»: quem empata com o k-ésimo fica
+    # “<” e não “<=”: quem empata com o k-ésimo fica
     return np.where(logits < kesimo, -np.inf, logits)
 
 
@@ -264,7 +264,7 @@ TOP_K = registrar(
             "menor que ele.",
             "Ordene decrescente: `-np.sort(-logits, axis=-1)[..., k - 1 : k]` é o k-ésimo maior, "
             "com o formato certo para o broadcast. Se k passa de V, fica tudo.",
-            "`np.where(logits < kesimo, -np.inf, logits)`: o «<» mantém os empatados.",
+            "`np.where(logits < kesimo, -np.inf, logits)`: o “<” mantém os empatados.",
         ),
         erros_conhecidos=ERROS_TOP_K,
         formato="o mesmo formato de logits, (V,) ou (B, V): os logits mantidos e -inf nos "
@@ -400,8 +400,8 @@ ERROS_TOP_P = (
     ErroConhecido(
         "um-a-mais-no-empate",
         _um_a_mais_no_empate,
-        "quando a massa bate p exatamente, nenhum token a mais entra: use «a massa à frente < p», "
-        "e não «<= p».",
+        "quando a massa bate p exatamente, nenhum token a mais entra: use “a massa à frente < p”, "
+        "e não “<= p”.",
     ),
     ErroConhecido(
         "ordem-crescente",
