@@ -657,3 +657,16 @@ def test_resposta_que_troca_o_relogio_ou_os_avisos_nao_muda_as_verificacoes_segu
         assert warnings.warn is original_warn
     finally:
         time.perf_counter, warnings.warn = original_perf_counter, original_warn
+
+
+def test_notimplementederror_so_em_alguns_formatos_nao_e_nao_tentado():
+    # o primeiro caso é 1-D: uma resposta que só trata lotes não está «ainda não tentada»
+    def so_lotes(x):
+        x = np.asarray(x, dtype=float)
+        if x.ndim == 1:
+            raise NotImplementedError("vetores: falta fazer")
+        return _softmax(x)
+
+    resultado = verificar("softmax-estavel", so_lotes)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "excecao"
+    assert "NotImplementedError" in resultado.mensagem

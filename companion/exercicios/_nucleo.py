@@ -852,14 +852,17 @@ def _verificar(ex: Exercicio, resposta: Any) -> Resultado:
     for i, (caso, ref) in enumerate(zip(casos, saidas_ref, strict=True)):
         obtido = _executar(resposta, caso)
         saidas_resp[i] = obtido
-        if i == 0 and isinstance(obtido.excecao, NotImplementedError):
-            return Resultado(ex.id, "nao_tentado", "A função ainda não foi escrita. " + nao_tentado)
         if not _confere(ex, caso, ref, obtido):
             falhas.append(i)
         if obtido.tempo_esgotado or (
             time.perf_counter() - inicio > LIMITE_TOTAL and i + 1 < len(casos)
         ):
             break  # não roda os casos seguintes: a verificação não pode travar o notebook
+
+    if all(isinstance(s.excecao, NotImplementedError) for s in saidas_resp.values()):
+        # o esqueleto: NotImplementedError em todo caso (uma resposta que só a levanta para
+        # alguns formatos, como 1-D, foi tentada e está incompleta)
+        return Resultado(ex.id, "nao_tentado", "A função ainda não foi escrita. " + nao_tentado)
 
     impressos = [s.impresso for s in saidas_resp.values() if s.impresso.strip()]
     avisos_extra: list[str] = []
