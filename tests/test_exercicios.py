@@ -670,3 +670,24 @@ def test_notimplementederror_so_em_alguns_formatos_nao_e_nao_tentado():
     resultado = verificar("softmax-estavel", so_lotes)
     assert resultado.estado == "incorreto" and resultado.diagnostico == "excecao"
     assert "NotImplementedError" in resultado.mensagem
+
+
+def test_numeros_de_outras_bibliotecas_valem_pelos_valores():
+    from fractions import Fraction
+
+    mpmath = pytest.importorskip("mpmath")
+
+    def com_mpmath(x):
+        x = np.asarray(x, dtype=float)
+        saida = []
+        for linha in x.reshape(-1, x.shape[-1]):
+            m = max(linha)
+            e = [mpmath.exp(mpmath.mpf(v) - m) for v in linha]
+            s = sum(e)
+            saida.append([v / s for v in e])
+        return np.array(saida, dtype=object).reshape(x.shape)  # um array de mpf
+
+    assert verificar("softmax-estavel", com_mpmath).ok
+    # objetos que não são números reais continuam sendo recusados como «não numérico»
+    resultado = verificar("softmax-estavel", lambda x: np.array([Fraction(1), 1j], dtype=object))
+    assert resultado.diagnostico == "nao-numerico"

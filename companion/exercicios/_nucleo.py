@@ -470,7 +470,16 @@ def _como_array(valor: Any) -> np.ndarray | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             arr = np.asarray(valor)
-            if arr.dtype.kind not in "biuf":
+            if arr.dtype.kind == "O" and arr.size:
+                # números de outras bibliotecas (mpmath.mpf, Fraction, Decimal) viram objetos;
+                # se todos são reais, valem como números (None, texto, complexo: não)
+                if not all(
+                    isinstance(v, int | float | np.integer | np.floating)
+                    or (hasattr(v, "__float__") and not isinstance(v, complex | str | bytes))
+                    for v in arr.flat
+                ):
+                    return None
+            elif arr.dtype.kind not in "biuf":
                 return None
             return arr.astype(np.float64)
     except Exception:
