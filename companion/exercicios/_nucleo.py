@@ -18,9 +18,10 @@ que não somam 1, formato errado...) dá o diagnóstico.
 
 A verificação nunca trava nem quebra: cada chamada da resposta tem um limite de tempo; o que a
 resposta imprime é mostrado uma vez; uma exceção da resposta vira parte do veredito; os argumentos
-são cópias, comparadas com os originais depois da chamada; e os valores de referência são
-calculados e copiados antes de a resposta rodar. Tudo é determinístico: os casos são fixos ou vêm
-de um gerador com semente.
+são cópias, comparadas com os originais depois da chamada; os valores de referência são
+calculados e copiados antes de a resposta rodar; e o que a resposta troca no numpy, no ``math``
+ou nos ``builtins`` (``np.exp = ...``) é desfeito depois de cada chamada. Tudo é
+determinístico: os casos são fixos ou vêm de um gerador com semente.
 """
 
 from __future__ import annotations
