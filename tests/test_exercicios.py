@@ -403,6 +403,8 @@ def test_entrada_alterada_nomeia_o_argumento():
     resultado = verificar("softmax-estavel", altera)
     assert resultado.estado == "incorreto" and resultado.diagnostico == "entrada-alterada"
     assert "alterou o argumento `x` no lugar" in resultado.mensagem
+    # Esperado e Obtido iguais: a mensagem diz que os valores estão certos
+    assert "Os valores estão certos: o que falhou foi o argumento alterado." in resultado.mensagem
 
 
 def test_entrada_alterada_num_exercicio_de_dois_argumentos():

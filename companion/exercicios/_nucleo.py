@@ -989,7 +989,9 @@ def _veredito_incorreto(
     else:
         a, b, nota = _par_formatado(esperado.valor, obtido.valor)
         partes += [f"Esperado: {a}", f"Obtido:   {b}"]
-        if nota and not obtido.alterados:
+        if obtido.alterados and _valor_confere(ex, menor, esperado.valor, obtido):
+            partes.append("Os valores estão certos: o que falhou foi o argumento alterado.")
+        elif nota and not obtido.alterados:
             partes.append(nota)
     if obtido.avisos:
         partes.append("Avisos do numpy: " + "; ".join(obtido.avisos))
