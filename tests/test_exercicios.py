@@ -693,3 +693,17 @@ def test_numeros_de_outras_bibliotecas_valem_pelos_valores():
     # objetos que não são números reais continuam sendo recusados como «não numérico»
     resultado = verificar("softmax-estavel", lambda x: np.array([Fraction(1), 1j], dtype=object))
     assert resultado.diagnostico == "nao-numerico"
+
+
+def test_set_printoptions_da_resposta_e_desfeito():
+    antes = np.get_printoptions()
+
+    def muda_a_impressao(x):
+        np.set_printoptions(precision=1, threshold=3)
+        return _softmax(x)
+
+    try:
+        assert verificar("softmax-estavel", muda_a_impressao).ok
+        assert np.get_printoptions() == antes
+    finally:
+        np.set_printoptions(**antes)

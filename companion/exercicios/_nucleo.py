@@ -391,8 +391,9 @@ def _executar(funcao: Callable[..., Any], caso: Caso, limite: float | None = Non
         contextlib.redirect_stderr(impresso),
     ):
         warnings.simplefilter("always")
-        # underflow para subnormal ou 0 é benigno e esperado: não conta
-        with np.errstate(all="warn", under="ignore"):
+        # underflow para subnormal ou 0 é benigno e esperado: não conta; np.printoptions()
+        # desfaz um np.set_printoptions da resposta (que mudaria as mensagens seguintes)
+        with np.errstate(all="warn", under="ignore"), np.printoptions():
             cronometro = _Cronometro(limite)
             fotos = _fotografar_modulos()
             try:
