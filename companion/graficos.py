@@ -14,15 +14,14 @@ from companion.formatacao import num
 try:
     # o matplotlib é opcional para o resto do pacote (o extra “graficos” o declara)
     import matplotlib as mpl
+    import matplotlib.scale as _escalas
+    import matplotlib.ticker as _ticker
 except ModuleNotFoundError:
     raise ModuleNotFoundError(
         "companion.graficos precisa do matplotlib, que não está instalado. Instale-o com "
         'pip install "companion[graficos]" (ou pip install matplotlib) e reinicie o kernel.',
         name="matplotlib",
     ) from None
-
-import matplotlib.scale as _escalas
-import matplotlib.ticker as _ticker
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

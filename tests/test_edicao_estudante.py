@@ -364,7 +364,10 @@ def test_sem_torch_so_as_linhas_que_dependem_dele_sao_puladas():
     com = executar(fontes, torch=falso)
     assert "⤼" not in com["_saida"]
     assert com["_saida"].splitlines()[:4] == [
-        "x [0. 1. 2.]", "xt [ 0. 10. 20.]", "lista 3", "total 3"
+        "x [0. 1. 2.]",
+        "xt [ 0. 10. 20.]",
+        "lista 3",
+        "total 3",
     ]
     assert com["y"] == 3
 
@@ -543,3 +546,51 @@ def test_edicao_roda_num_jupyter_novo(jupyter_novo, edicoes, capitulo, monkeypat
     for celula in esqueletos:
         id_ = re.search(r'verificar\("([\w-]+)"', celula.source).group(1)
         assert re.search(rf"{re.escape(id_)}\s+✎ Ainda não tentado", tabela), tabela
+
+
+# ---------------------------------------------------------------------------------------------
+# O Markdown do MyST vira Markdown simples: nada de papéis e diretivas crus no Jupyter
+
+RESTOS_DO_MYST = re.compile(
+    r"\{(glue(:\w+)?|numref|ref|cite(:\w)?|prf:\w+|doc|download|eq|term)\}`"
+    r"|^[:`]{3}\{(admonition|hint|note|literalinclude|prf:\w+)\}",
+    re.M,
+)
+
+
+@pytest.mark.parametrize("capitulo", CAPITULOS, ids=lambda p: p.stem)
+def test_edicao_sem_myst_cru(edicoes, capitulo):
+    nb = nbformat.read(edicoes / capitulo.name, as_version=4)
+    for celula in nb.cells:
+        if celula.cell_type == "markdown":
+            resto = RESTOS_DO_MYST.search(celula.source)
+            assert resto is None, (resto.group(0), celula.source[:300])
+
+
+def test_edicao_mostra_os_numeros_colados_e_o_codigo_incluido(edicoes):
+    livro = nbformat.read(CAPITULOS[0], as_version=4)
+    valores = ed.valores_colados(livro)
+    assert valores["e_cavalo"] == "148,41"
+    texto = "\n".join(
+        c.source for c in nbformat.read(edicoes / CAPITULOS[0].name, as_version=4).cells
+    )
+    assert "levou o logit 5 do cavalo a 148,41" in texto
+    # o literalinclude vira uma indicação (o código pode ser a solução de um exercício)
+    assert (
+        "> *No livro, aqui aparece o código de `companion/softmax.py`, `_softmax_por_linhas`.*"
+        in texto
+    )
+    assert "Bridle (1990)" in texto  # {cite:t}
+
+
+def test_markdown_do_estudante():
+    refs = ed.Referencias()
+    texto = (
+        "Veja o {numref}`capítulo %s <cap-log-softmax>`, a {numref}`fig-x` e {cite:p}`dao2022`; "
+        "o valor é {glue:text}`v`.\n\n:::{admonition} Dica\n:class: dropdown\n\nUse o máximo.\n:::"
+    )
+    saida = ed.markdown_do_estudante(texto, {"v": "0,5"}, refs)
+    assert saida.startswith(
+        "Veja o capítulo 3, a figura e (Dao *et al.*, 2022); o valor é 0,5.\n\n> **Dica.**"
+    )
+    assert "> Use o máximo." in saida

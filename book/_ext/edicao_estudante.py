@@ -134,12 +134,18 @@ def capitulos(origem: Path = LIVRO) -> list[Path]:
 
 
 def edicao_do_estudante(
-    nb: nbformat.NotebookNode, capitulo: int | None = None
+    nb: nbformat.NotebookNode,
+    capitulo: int | None = None,
+    referencias: Referencias | None = None,
 ) -> nbformat.NotebookNode:
     """Uma cópia de ``nb`` sem soluções, sem o aviso de download e sem saídas, que roda sem o
-    torch; com ``capitulo``, termina com a tabela do progresso nos exercícios dele."""
+    torch, com o Markdown do MyST escrito como Markdown simples (os números colados, as
+    referências e as citações como o livro os mostra); com ``capitulo``, termina com a tabela do
+    progresso nos exercícios dele."""
     novo = nbformat.v4.new_notebook(metadata=nb.metadata)
     contexto = _Contexto()
+    refs = referencias if referencias is not None else Referencias()
+    glue = valores_colados(nb)
     for celula in nb.cells:
         celula = nbformat.from_dict(celula)
         if celula.cell_type == "markdown":
@@ -150,6 +156,7 @@ def edicao_do_estudante(
             celula.source = re.sub(r"\n{3,}", "\n\n", celula.source)  # o vão das soluções
             if "{solution}" in celula.source:  # um bloco que a expressão não soube cortar
                 raise ValueError(f"bloco de solução fora do padrão: {celula.source[:200]!r}")
+            celula.source = markdown_do_estudante(celula.source, glue, refs)
             if not celula.source:
                 continue
         elif celula.cell_type == "code":
@@ -350,15 +357,214 @@ def _enunciado(m: re.Match) -> str:
     return f"**Exercício — {m['titulo'].strip()}**\n\n{m['texto'].strip()}"
 
 
+# ---------------------------------------------------------------------------------------------
+# O Markdown do livro como Markdown simples: o Jupyter não conhece os papéis e as diretivas do
+# MyST ({glue:text}, {numref}, {cite:t}, :::{admonition}, ```{literalinclude}...), que na edição
+# do estudante apareceriam crus. Cada um vira o texto que o livro mostraria.
+
+PAPEL = re.compile(r"\{(?P<papel>[a-z]+(?::[a-z]+)?)\}`(?P<conteudo>[^`]*)`")
+ALVO = re.compile(r"^(?P<texto>.*?)\s*<(?P<alvo>[^<>]+)>$", re.S)
+ADMONICAO = re.compile(
+    r"^:::\{(?P<tipo>admonition|hint|note|tip|warning|important)\}[ \t]*(?P<titulo>[^\n]*)\n"
+    r"(?P<opcoes>(?::[\w-]+:[^\n]*\n)*)\n?(?P<texto>.*?)^:::[ \t]*$",
+    re.S | re.M,
+)
+PROPOSICAO = re.compile(
+    r"^```\{prf:(?P<tipo>[a-z]+)\}[ \t]*(?P<titulo>[^\n]*)\n"
+    r"(?P<opcoes>(?::[\w-]+:[^\n]*\n)*)\n?(?P<texto>.*?)^```[ \t]*$",
+    re.S | re.M,
+)
+INCLUSAO = re.compile(
+    r"^```\{literalinclude\}[ \t]*(?P<caminho>[^\n]+)\n(?P<opcoes>(?::[\w-]+:[^\n]*\n)*)```[ \t]*$",
+    re.M,
+)
+TIPOS_DE_PROVA = {
+    "proposition": "Proposição",
+    "theorem": "Teorema",
+    "lemma": "Lema",
+    "definition": "Definição",
+    "corollary": "Corolário",
+    "proof": "Demonstração",
+}
+TITULOS_DE_AVISO = {"hint": "Dica", "note": "Nota", "tip": "Dica", "warning": "Atenção"}
+
+
+class Referencias:
+    """O que é preciso para escrever as referências cruzadas como texto: o número de cada
+    capítulo, o título de cada seção, exercício e proposição, e autor e ano de cada citação."""
+
+    def __init__(self, origem: Path = LIVRO):
+        self.capitulos: dict[str, int] = {}
+        self.titulos: dict[str, str] = {}
+        for caminho in capitulos(origem):
+            nb = nbformat.read(caminho, as_version=4)
+            for celula in nb.cells:
+                if celula.cell_type != "markdown":
+                    continue
+                for m in re.finditer(
+                    r"^\((?P<rotulo>[\w-]+)\)=\s*\n#+\s*(?P<titulo>[^\n]+)", celula.source, re.M
+                ):
+                    titulo = m["titulo"].strip()
+                    if m["rotulo"].startswith("cap-"):
+                        self.capitulos[m["rotulo"]] = numero_do_capitulo(caminho)
+                    self.titulos[m["rotulo"]] = re.sub(r"^\d+(\.\d+)*\.?\s*", "", titulo)
+                for m in re.finditer(
+                    r"^```\{(?:exercise|prf:[a-z]+)\}[ \t]*(?P<titulo>[^\n]*)\n"
+                    r":label:\s*(?P<r>\S+)",
+                    celula.source,
+                    re.M,
+                ):
+                    self.titulos[m["r"]] = m["titulo"].strip().lstrip("✔★ ").strip()
+        self.citacoes = _citacoes(origem / "referencias.bib")
+
+    def numero_ou_titulo(self, rotulo: str) -> str:
+        if rotulo in self.capitulos:
+            return str(self.capitulos[rotulo])
+        if rotulo in self.titulos:
+            return f"“{self.titulos[rotulo]}”"
+        return ""
+
+
+def _citacoes(bib: Path) -> dict[str, tuple[str, str]]:
+    """``chave -> (autores, ano)`` como o livro os cita: “Bridle”, “Bridle e Outro”,
+    “Dao *et al.*”."""
+    citacoes: dict[str, tuple[str, str]] = {}
+    if not bib.exists():
+        return citacoes
+    texto = bib.read_text(encoding="utf-8")
+    for m in re.finditer(r"@\w+\{(?P<chave>[^,\s]+),(?P<corpo>.*?)\n\}", texto, re.S):
+        corpo = m["corpo"]
+        autor = re.search(r"\b(?:author|editor)\s*=\s*[{\"](?P<a>.*?)[}\"],?\s*\n", corpo, re.S)
+        ano = re.search(r"\byear\s*=\s*[{\"]?(?P<y>\d{4})", corpo)
+        titulo = re.search(r"\btitle\s*=\s*[{\"](?P<t>.*?)[}\"],?\s*\n", corpo, re.S)
+        if autor:
+            nomes = [n.strip() for n in re.split(r"\s+and\s+", autor["a"].replace("\n", " "))]
+            sobrenomes = [
+                # {PyTorch Contributors}: um nome de instituição, inteiro
+                n.strip("{} ")
+                if n.startswith("{")
+                else (n.split(",")[0] if "," in n else n.split()[-1]).strip("{} ")
+                for n in nomes
+                if n
+            ]
+            if len(sobrenomes) == 1:
+                quem = sobrenomes[0]
+            elif len(sobrenomes) == 2:
+                quem = f"{sobrenomes[0]} e {sobrenomes[1]}"
+            else:
+                quem = f"{sobrenomes[0]} *et al.*"
+        elif titulo:
+            quem = re.sub(r"[{}]", "", titulo["t"]).strip()
+        else:
+            quem = m["chave"]
+        citacoes[m["chave"]] = (quem, ano["y"] if ano else "s.d.")
+    return citacoes
+
+
+def _papel(m: re.Match, glue: dict[str, str], refs: Referencias) -> str:
+    papel, conteudo = m["papel"], m["conteudo"]
+    alvo_m = ALVO.match(conteudo)
+    texto, alvo = (alvo_m["texto"], alvo_m["alvo"]) if alvo_m else ("", conteudo)
+    if papel in ("glue:text", "glue", "glue:md"):
+        return glue.get(conteudo.split(":", 1)[0], "…")
+    if papel in ("cite:t", "cite:p", "cite"):
+        partes = []
+        for chave in (c.strip() for c in conteudo.split(",")):
+            quem, ano = refs.citacoes.get(chave, (chave, ""))
+            partes.append(f"{quem} ({ano})" if papel == "cite:t" else f"{quem}, {ano}")
+        return "; ".join(partes) if papel == "cite:t" else "(" + "; ".join(partes) + ")"
+    if papel == "numref":
+        if not texto:
+            if alvo.startswith("fig"):
+                return "figura"  # a numeração das figuras é do livro; no notebook, a do lado
+            return refs.numero_ou_titulo(alvo) or alvo
+        valor = refs.numero_ou_titulo(alvo)
+        return (
+            texto.replace("%s", valor).replace("  ", " ").strip()
+            if valor
+            else (texto.replace(" %s", "").replace("%s", ""))
+        )
+    if papel in ("ref", "prf:ref", "eq"):
+        if texto:
+            return texto
+        titulo = refs.titulos.get(alvo)
+        return f"“{titulo}”" if titulo else "a equação" if papel == "eq" else alvo
+    if papel in ("doc", "download", "term", "abbr"):
+        return texto or alvo
+    return m.group(0)
+
+
+def _codigo_incluido(m: re.Match) -> str:
+    """Um ``literalinclude`` do livro vira uma indicação de onde está o código. O código em si
+    fica de fora: às vezes é a própria solução de um exercício que vem depois (a implementação do
+    ``companion`` que o capítulo mostra), e a edição do estudante não revela soluções."""
+    caminho = m["caminho"].strip().removeprefix("../")
+    opcoes = dict(re.findall(r"^:([\w-]+):[ \t]*(.*)$", m["opcoes"], re.M))
+    objeto = f", `{opcoes['pyobject']}`" if "pyobject" in opcoes else ""
+    return f"> *No livro, aqui aparece o código de `{caminho}`{objeto}.*"
+
+
+def _aviso(m: re.Match) -> str:
+    titulo = m["titulo"].strip() or TITULOS_DE_AVISO.get(m["tipo"], "Nota")
+    corpo = m["texto"].strip()
+    return "\n".join(
+        [f"> **{titulo}.**", ">"] + [f"> {linha}".rstrip() for linha in corpo.splitlines()]
+    )
+
+
+def _proposicao(m: re.Match) -> str:
+    nome = TIPOS_DE_PROVA.get(m["tipo"], m["tipo"].capitalize())
+    titulo = m["titulo"].strip()
+    cabeca = (
+        f"*{nome}.*"
+        if m["tipo"] == "proof"
+        else (f"**{nome} — {titulo}.**" if titulo else f"**{nome}.**")
+    )
+    return f"{cabeca} {m['texto'].strip()}"
+
+
+def markdown_do_estudante(texto: str, glue: dict[str, str], refs: Referencias) -> str:
+    """``texto`` (Markdown do MyST) com os papéis e as diretivas escritos como o livro os mostra."""
+    texto = INCLUSAO.sub(_codigo_incluido, texto)
+    texto = PROPOSICAO.sub(_proposicao, texto)
+    # avisos dentro de avisos: de dentro para fora, até não sobrar nenhum
+    for _ in range(3):
+        novo = ADMONICAO.sub(_aviso, texto)
+        if novo == texto:
+            break
+        texto = novo
+    texto = PAPEL.sub(lambda m: _papel(m, glue, refs), texto)
+    # um título entre aspas que o livro já punha entre aspas
+    return texto.replace("““", "“").replace("””", "”")
+
+
+def valores_colados(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """Os valores que o notebook do livro colou com ``glue``, como o texto que a prosa mostra."""
+    valores: dict[str, str] = {}
+    for celula in nb.cells:
+        for saida in celula.get("outputs", []):
+            nome = saida.get("metadata", {}).get("scrapbook", {}).get("name")
+            texto = saida.get("data", {}).get("application/papermill.record/text/plain")
+            if nome and texto is not None:
+                try:
+                    valor = ast.literal_eval(texto)
+                except (ValueError, SyntaxError):
+                    valor = texto
+                valores[nome] = str(valor)
+    return valores
+
+
 def gerar(destino: Path = DESTINO_PADRAO, origem: Path = LIVRO, roda: bool = True) -> list[Path]:
     """Grava a edição do estudante de cada capítulo (e, com ``roda``, a roda do companion) em
     ``destino``; devolve os caminhos dos notebooks."""
     destino.mkdir(parents=True, exist_ok=True)
     gravados = []
+    refs = Referencias(origem)
     for caminho in capitulos(origem):
         nb = nbformat.read(caminho, as_version=4)
         saida = destino / caminho.name
-        texto = nbformat.writes(edicao_do_estudante(nb, numero_do_capitulo(caminho))) + "\n"
+        edicao = edicao_do_estudante(nb, numero_do_capitulo(caminho), refs)
+        texto = nbformat.writes(edicao) + "\n"
         if not saida.exists() or saida.read_text(encoding="utf-8") != texto:
             saida.write_text(texto, encoding="utf-8")
         gravados.append(saida)
