@@ -509,3 +509,14 @@ def test_ramo_ingenuo_descartado_estoura_e_e_recusado():
     assert "overflow" in resultado.mensagem
     # os valores coincidem e os tipos também: nenhuma nota de «tipos diferem: float64, float64»
     assert "tipos diferem" not in resultado.mensagem
+
+
+def test_nan_vindo_do_menos_infinito_nao_e_diagnosticado_como_estouro():
+    def estraga_o_menos_infinito(x):
+        x = np.asarray(x, dtype=float)
+        with np.errstate(all="ignore"):
+            return softmax(x, axis=-1) * (x / x)  # -inf / -inf = nan
+
+    resultado = verificar("softmax-estavel", estraga_o_menos_infinito)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "menos-infinito"
+    assert "estouro" not in resultado.mensagem

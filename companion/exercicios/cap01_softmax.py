@@ -117,6 +117,18 @@ def _sintoma_probabilidades(caso: Caso, esperado: np.ndarray, obtido: np.ndarray
     """Sintomas de uma softmax errada: nan onde o esperado é finito (estouro da exponencial,
     mesmo sem aviso do numpy, como num laço com math.exp) e linhas que não somam 1."""
     if np.any(~np.isfinite(obtido) & np.isfinite(esperado)):
+        x = np.asarray(caso.args[0], dtype=float)
+        finitos = np.abs(x[np.isfinite(x)])
+        if np.isneginf(x).any() and (finitos.size == 0 or finitos.max() < 80.0):
+            # nenhum logit grande o bastante para estourar a exp: o nan veio do -inf
+            return (
+                "menos-infinito",
+                "a saída tem nan numa entrada com -inf (um logit mascarado), e nenhum logit é "
+                "grande o bastante para estourar a exponencial: alguma conta com o -inf deu "
+                "nan, como (-inf) - (-inf), -inf/-inf ou 0 * (-inf). A softmax dá probabilidade "
+                "0 a um logit -inf: subtraia o máximo (finito) da linha, e exp(-inf) = 0 faz o "
+                "resto.",
+            )
         return ("estouro", _ESTOURO)
     with np.errstate(all="ignore"):
         somas = obtido.sum(axis=-1)
