@@ -1,5 +1,5 @@
 """Os verificadores do capítulo 10 (sparsemax, gumbel-max): a referência passa, o esqueleto é
-«não tentado», cada erro do catálogo é reconhecido pelo nome, respostas erradas escritas por um
+“não tentado”, cada erro do catálogo é reconhecido pelo nome, respostas erradas escritas por um
 estudante (de outros jeitos) são pegas, e respostas corretas escritas de outros jeitos passam."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def test_os_erros_pedidos_pela_issue_estao_nos_catalogos():
     gumbel = {e.nome for e in obter("gumbel-max").erros_conhecidos}
     # o limiar com o tamanho de suporte errado, e a ordenação esquecida
     assert {"suporte-mais-um", "suporte-menos-um", "suporte-todo", "sem-ordenar"} <= sparse
-    # e os de sempre: o limiar de todo o array (o «máximo global» daqui), a entrada alterada
+    # e os de sempre: o limiar de todo o array (o “máximo global” daqui), a entrada alterada
     assert {"limiar-global", "desloca-no-lugar", "ordena-no-lugar", "eixo-errado"} <= sparse
     # o ruído que não é Gumbel, e o ruído somado depois da softmax
     assert {"ruido-uniforme", "ruido-exponencial", "sinal-trocado"} <= gumbel
