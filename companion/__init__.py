@@ -1,4 +1,4 @@
-"""companion — o pacote que acompanha o livro «Softmax na Prática».
+"""companion — o pacote que acompanha o livro “Softmax na Prática”.
 
 Funções da família softmax com a semântica do PyTorch (numpy na entrada, numpy na saída) e os
 exercícios que se corrigem sozinhos (:mod:`companion.exercicios`).

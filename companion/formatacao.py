@@ -60,7 +60,7 @@ def _casas(casas: object) -> int:
 
 
 def num(valor: float, casas: int = 3) -> str:
-    """``valor`` com ``casas`` casas decimais, vírgula decimal e «−» nos negativos.
+    """``valor`` com ``casas`` casas decimais, vírgula decimal e “−” nos negativos.
 
     Examples
     --------

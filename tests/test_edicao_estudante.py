@@ -1,8 +1,8 @@
 """As edições do estudante: sem soluções, sem saídas, e rodam do início ao fim num Jupyter novo,
 com e sem o torch (venvs novos: «minimo» e «colab»), terminando na tabela do progresso.
 
-E a primeira célula de cada capítulo: instala o companion e o extra «livro» de uma roda quando
-algo falta; e os metadados da roda declaram tudo o que o pacote importa.
+E a primeira célula de cada capítulo: instala o companion e o extra “livro” de um pacote wheel
+quando algo falta; e os metadados da roda declaram tudo o que o pacote importa.
 """
 
 from __future__ import annotations
@@ -460,7 +460,7 @@ def jupyter_novo(request, tmp_path_factory, edicoes):
     assert primeira.returncode == 0, primeira.stderr
     roda = ed.nome_da_roda()
     assert primeira.stdout.splitlines() == [
-        f"Instalando o que falta ({faltam}) da roda {roda}...",
+        f"Instalando o que falta ({faltam}) do arquivo {roda}...",
         f"Pronto: {faltam} instalado(s).",
     ]
     kernels = pasta / "venv" / "share" / "jupyter" / "kernels"

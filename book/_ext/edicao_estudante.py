@@ -3,7 +3,7 @@
 Cada capítulo vira um notebook com os enunciados, os esqueletos dos exercícios e as chamadas de
 ``verificar`` — mas sem os blocos ``{solution}``, sem o aviso de download (que só faz sentido no
 livro) e sem saídas, e terminado pela tabela do progresso (``progresso(N)``). Junto vai a roda
-(*wheel*) do ``companion``, que a primeira célula de cada notebook instala, com o extra «livro»
+(*wheel*) do ``companion``, que a primeira célula de cada notebook instala, com o extra “livro”
 (matplotlib, SciPy, mpmath), quando algo falta (num Jupyter hospedado, como o Colab, ou num
 Jupyter novo). O torch é opcional na edição: o seu import vira um ``try/except`` e os comandos
 que dependem dele ficam sob ``if torch is not None:`` (ver :func:`sem_torch_obrigatorio`).
@@ -90,7 +90,7 @@ else:
 CELULA_INICIAL = """\
 # Preparação: o companion, o pacote do livro, e o que os capítulos usam além do numpy. Num
 # Jupyter hospedado (Colab, Binder...) ou recém-instalado, eles podem faltar: esta célula instala
-# o companion e o seu extra «livro» (matplotlib, SciPy, mpmath) da roda (wheel) baixada do livro.
+# o companion e o seu extra “livro” (matplotlib, SciPy, mpmath) do pacote wheel baixado do livro.
 # O PyTorch é opcional: sem ele, as comparações com o torch são puladas.
 import importlib
 import importlib.util
@@ -103,14 +103,14 @@ faltam = [modulo for modulo in ("companion", "matplotlib", "scipy", "mpmath")
 if faltam:
     rodas = sorted(Path.cwd().glob("companion-*.whl"))
     if rodas:
-        pacotes, origem = [f"{rodas[-1]}[livro]"], f"da roda {rodas[-1].name}"
+        pacotes, origem = [f"{rodas[-1]}[livro]"], f"do arquivo {rodas[-1].name}"
     elif "companion" not in faltam:
         pacotes, origem = faltam, "do PyPI"
     else:
         raise ModuleNotFoundError(
-            "O pacote companion não está instalado. Baixe a roda companion-*.whl na página "
-            "inicial do livro (seção «Notebooks para levar»), ponha-a na pasta deste notebook "
-            "(no Colab: painel Arquivos, Enviar) e rode esta célula de novo."
+            "O pacote companion não está instalado. Baixe o pacote wheel companion-*.whl na "
+            "página inicial do livro (seção “Notebooks para levar”), ponha-o na pasta deste "
+            "notebook (no Colab: painel Arquivos, Enviar) e rode esta célula de novo."
         )
     print(f"Instalando o que falta ({', '.join(faltam)}) {origem}...")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *pacotes], check=True)

@@ -75,7 +75,7 @@ def verificar(id: str, resposta: Any) -> Resultado:
         O id do exercício, como aparece no capítulo (por exemplo ``"softmax-estavel"``).
     resposta : callable
         A sua função. ``None``, ou uma função que levanta ``NotImplementedError`` (o
-        esqueleto do capítulo), conta como «ainda não tentado».
+        esqueleto do capítulo), conta como “ainda não tentado”.
 
     Returns
     -------
@@ -93,7 +93,7 @@ def verificar(id: str, resposta: Any) -> Resultado:
     -----
     Nada que a resposta faça levanta uma exceção aqui: uma exceção da resposta, um valor de
     tipo errado, uma função que não termina (interrompida depois de alguns segundos) ou que
-    altera os próprios argumentos, tudo vira um veredito «incorreto» com a explicação.
+    altera os próprios argumentos, tudo vira um veredito “incorreto” com a explicação.
     """
     return verificar_funcao(obter(id), resposta)
 
@@ -191,7 +191,7 @@ def progresso(capitulo: int | None = None) -> Progresso:
     Parameters
     ----------
     capitulo : int, opcional
-        O número do capítulo (1 a 8); sem ele, o livro inteiro.
+        O número do capítulo (1 a 10); sem ele, o livro inteiro.
 
     Returns
     -------
