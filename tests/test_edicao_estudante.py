@@ -553,7 +553,8 @@ def test_edicao_roda_num_jupyter_novo(jupyter_novo, edicoes, capitulo, monkeypat
 
 RESTOS_DO_MYST = re.compile(
     r"\{(glue(:\w+)?|numref|ref|cite(:\w)?|prf:\w+|doc|download|eq|term)\}`"
-    r"|^[:`]{3}\{(admonition|hint|note|literalinclude|prf:\w+)\}",
+    r"|^[:`]{3}\{(admonition|hint|note|literalinclude|prf:\w+)\}"
+    r"|^\([\w-]+\)=\s*$",
     re.M,
 )
 

@@ -525,6 +525,7 @@ def _proposicao(m: re.Match) -> str:
 
 def markdown_do_estudante(texto: str, glue: dict[str, str], refs: Referencias) -> str:
     """``texto`` (Markdown do MyST) com os papéis e as diretivas escritos como o livro os mostra."""
+    texto = re.sub(r"^\([\w-]+\)=[ \t]*\n?", "", texto, flags=re.M)  # os alvos (sec-...)=
     texto = INCLUSAO.sub(_codigo_incluido, texto)
     texto = PROPOSICAO.sub(_proposicao, texto)
     # avisos dentro de avisos: de dentro para fora, até não sobrar nenhum
