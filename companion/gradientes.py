@@ -31,6 +31,7 @@ from companion._validacao import (
     real_positivo_finito,
 )
 from companion.atencao import softcap_backward, z_loss_backward
+from companion.formatacao import cientifico
 from companion.perdas import (
     AlvoDeClasses,
     _eixo_das_classes,
@@ -662,12 +663,27 @@ class VerificacaoGradiente:
         return self.ok
 
     def __repr__(self) -> str:
+        # números como na prosa do livro: vírgula decimal, “−” e potências de dez
         if self.ok:
-            return f"gradiente confere (maior erro relativo {self.erro_maximo:.1e})"
+            return f"gradiente confere (maior erro relativo {cientifico(self.erro_maximo, 1)})"
         return (
-            f"gradiente NÃO confere no índice {self.indice}: analítico {self.analitico:.6g}, "
-            f"numérico {self.numerico:.6g} (erro relativo {self.erro_maximo:.1e})"
+            f"gradiente NÃO confere no índice {self.indice}: analítico "
+            f"{_seis_algarismos(self.analitico)}, numérico {_seis_algarismos(self.numerico)} "
+            f"(erro relativo {cientifico(self.erro_maximo, 1)})"
         )
+
+
+def _seis_algarismos(x: float) -> str:
+    """``x`` com 6 algarismos significativos, em pt-BR: ``-0.953387`` vira ``−0,953387``."""
+    texto = f"{x:.6g}"
+    if "e" in texto and math.isfinite(x):
+        mantissa, expoente = texto.split("e")
+        return f"{mantissa.replace('.', ',').replace('-', '−')} × 10{_sobrescrito(int(expoente))}"
+    return texto.replace(".", ",").replace("-", "−").replace("inf", "∞")
+
+
+def _sobrescrito(n: int) -> str:
+    return str(n).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 def _tolerancia(valor: object, nome: str) -> float:

@@ -51,7 +51,7 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """Núcleo da sigmoide, com a entrada já validada."""
+    """Parte central da sigmoide, com a entrada já validada."""
     # z = e^{-|x|} ∈ (0, 1]: nunca estoura, qualquer que seja o sinal de x
     z = np.exp(-np.abs(x))
     # x >= 0: 1 / (1 + e^{-x});  x < 0: e^{x} / (1 + e^{x}) — os dois ramos usam z

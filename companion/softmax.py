@@ -143,7 +143,7 @@ def _linhas_por_bloco(n_colunas: int, itemsize: int) -> int:
 
 
 def _softmax(arr: np.ndarray, eixo: int, tau: float) -> np.ndarray:
-    """Núcleo da softmax, com a entrada já validada."""
+    """Parte central da softmax, com a entrada já validada."""
     trabalho = arr.reshape(1) if arr.ndim == 0 else arr
     with np.errstate(over="ignore", invalid="ignore"):
         if eixo == trabalho.ndim - 1 and trabalho.shape[-1] and trabalho.size:
@@ -431,7 +431,7 @@ def logsumexp(
 
 
 def _logsumexp(planas: np.ndarray) -> np.ndarray:
-    """Núcleo da logsumexp sem pesos, por linha de ``planas`` (formato ``(R, K)``, ``K >= 1``)."""
+    """Parte central da logsumexp sem pesos, por linha de ``planas`` (formato ``(R, K)``, ``K >= 1``)."""
     # m = max_i x_i e c = log1p(Σ_{i≠i*} e^{x_i - m}): o termo do máximo (e^0 = 1) fica fora
     # da soma, e um resto minúsculo não se perde no arredondamento de 1 + s
     x_max, c = maximo_e_log1p(planas)
