@@ -431,7 +431,8 @@ def logsumexp(
 
 
 def _logsumexp(planas: np.ndarray) -> np.ndarray:
-    """Parte central da logsumexp sem pesos, por linha de ``planas`` (formato ``(R, K)``, ``K >= 1``)."""
+    """Parte central da logsumexp sem pesos, por linha de ``planas`` (formato ``(R, K)``,
+    ``K >= 1``)."""
     # m = max_i x_i e c = log1p(Σ_{i≠i*} e^{x_i - m}): o termo do máximo (e^0 = 1) fica fora
     # da soma, e um resto minúsculo não se perde no arredondamento de 1 + s
     x_max, c = maximo_e_log1p(planas)
