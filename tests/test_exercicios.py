@@ -126,11 +126,20 @@ def _esqueleto(*args):
     raise NotImplementedError
 
 
+def _sem_return(*args):
+    pass
+
+
 @pytest.mark.parametrize("id", ids())
 def test_todo_exercicio_referencia_e_esqueleto(id):
     ex = obter(id)
     assert verificar(id, ex.referencia).ok, id
-    assert verificar(id, _esqueleto).estado == "nao_tentado"
+    for esqueleto in (_esqueleto, None):
+        resultado = verificar(id, esqueleto)
+        assert resultado.estado == "nao_tentado" and not resultado
+        assert f"dica({id!r})" in resultado.mensagem
+    # uma função escrita que esqueceu o return não é «não tentado»
+    assert verificar(id, _sem_return).diagnostico == "devolveu-none"
     assert len(ex.dicas) >= 2 and ex.explicacao
     assert len(ex.erros_conhecidos) >= 3, "um verificador sem catálogo de erros não foi testado"
 
