@@ -166,14 +166,18 @@ def linha_com_especiais_e_cortes(draw):
 def test_infinitos_e_nan_como_torch_logsumexp(dados):
     linha, blocos = dados
     esperado = torch.logsumexp(torch.from_numpy(linha), dim=0).item()
-    assert_allclose(online_logsumexp(iter(blocos)), esperado, rtol=1e-12, equal_nan=True)
-    assert_allclose(online_normalizer(blocos).logsumexp, esperado, rtol=1e-12, equal_nan=True)
-    assert_allclose(estado_de(linha).logsumexp, esperado, rtol=1e-12, equal_nan=True)
+    # perto de LSE = 0 (p. ex. [0, -40]) as contas diferem no arredondamento, e o erro relativo não
+    # faz sentido: a folga absoluta é de alguns eps na escala da conta (os termos são <= 1 depois
+    # do deslocamento)
+    folga = {"rtol": 1e-12, "atol": 1e-15, "equal_nan": True}
+    assert_allclose(online_logsumexp(iter(blocos)), esperado, **folga)
+    assert_allclose(online_normalizer(blocos).logsumexp, esperado, **folga)
+    assert_allclose(estado_de(linha).logsumexp, esperado, **folga)
     # a mesma resposta, combinando os estados dos blocos em qualquer ordem
     estado = estado_de(np.zeros(0))
     for bloco in reversed(blocos):
         estado = merge(estado_de(bloco), estado)
-    assert_allclose(estado.logsumexp, esperado, rtol=1e-12, equal_nan=True)
+    assert_allclose(estado.logsumexp, esperado, **folga)
 
 
 @given(linha_com_especiais_e_cortes(), st.integers(1, 5))
