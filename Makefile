@@ -35,8 +35,13 @@ $(AMBIENTE): requirements.txt pyproject.toml
 livro: $(AMBIENTE)
 	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
 
+# o cache de fontes do matplotlib fica na cópia do repositório e é montado antes dos testes: um cache
+# velho (que aponta para fontes de outro ambiente) faria o matplotlib escrever no stderr na primeira
+# figura de cada notebook, e o nbval recusaria essa saída
+testes: export MPLCONFIGDIR := $(CURDIR)/.mplconfig
 testes: $(AMBIENTE)
 	$(VENV)/bin/ruff check companion tests benchmarks scripts book/_ext
+	$(PY) -c "import matplotlib.font_manager" 2>/dev/null
 	$(PY) -m pytest --nbval --nbval-current-env -p no:cacheprovider
 
 executar: $(AMBIENTE)
