@@ -127,7 +127,9 @@ def test_virgula_decimal_mantem_inteiros_offset_e_log():
     assert deslocado.xaxis.get_offset_text().get_text() == "+1e5"
     assert deslocado.yaxis.get_offset_text().get_text() == f"1e{MENOS}7"
     # potências de dez ficam como o matplotlib as escreve
-    assert depois[4] == antes[4] == [f"$\\mathdefault{{10^{{{k}}}}}$" for k in (0, 2, 4)]
+    # (quais potências aparecem depende da versão do matplotlib; todas são potências de dez)
+    assert depois[4] == antes[4]
+    assert depois[4] and all(r.startswith("$\\mathdefault{10^{") for r in depois[4])
 
 
 def test_virgula_decimal_no_modo_matematico_e_na_barra_de_cores():
