@@ -37,12 +37,14 @@ livro: $(AMBIENTE)
 
 # o cache de fontes do matplotlib fica na cópia do repositório e é montado antes dos testes: um cache
 # velho (que aponta para fontes de outro ambiente) faria o matplotlib escrever no stderr na primeira
-# figura de cada notebook, e o nbval recusaria essa saída
+# figura de cada notebook, e o nbval recusaria essa saída.
+# Os testes rodam em paralelo (pytest-xdist, um processo por núcleo); --dist loadfile mantém
+# cada arquivo (e cada notebook, cujas células dividem um kernel) num só processo.
 testes: export MPLCONFIGDIR := $(CURDIR)/.mplconfig
 testes: $(AMBIENTE)
 	$(VENV)/bin/ruff check companion tests benchmarks scripts book/_ext
 	$(PY) -c "import matplotlib.font_manager" 2>/dev/null
-	$(PY) -m pytest --nbval --nbval-current-env -p no:cacheprovider
+	$(PY) -m pytest --nbval --nbval-current-env -p no:cacheprovider -n auto --dist loadfile
 
 executar: $(AMBIENTE)
 	$(PY) scripts/executar_notebooks.py

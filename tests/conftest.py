@@ -33,11 +33,9 @@ settings.load_profile(
 )
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """O livro construído uma vez por sessão, numa pasta temporária, com o mesmo comando de
-    `make livro` (-W -n: qualquer aviso é erro)."""
-    saida = tmp_path_factory.mktemp("livro")
+def _construir_site(saida: Path) -> tuple[Path, str | None]:
+    """Constrói o livro em ``saida`` com o comando de `make livro`; devolve a pasta HTML e, se a
+    construção falhou ou avisou, o fim do log."""
     processo = subprocess.run(
         [str(JUPYTER_BOOK), "build", str(RAIZ), "--path-output", str(saida)]
         + ["--builder", "html", "-W", "-n", "--keep-going"],
@@ -46,6 +44,32 @@ def site(tmp_path_factory) -> Path:
         timeout=600,
     )
     log = processo.stdout + processo.stderr
-    assert processo.returncode == 0, log[-5000:]
-    assert "WARNING" not in log, log[-5000:]
-    return saida / "_build" / "html"
+    falha = processo.returncode != 0 or "WARNING" in log
+    return saida / "_build" / "html", (log[-5000:] if falha else None)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """O livro construído uma vez por sessão, numa pasta temporária, com o mesmo comando de
+    `make livro` (-W -n: qualquer aviso é erro).
+
+    Com o pytest-xdist (`make testes` roda em paralelo), os processos dividem uma só construção:
+    o primeiro que pede o site o constrói sob uma trava de arquivo e grava o resultado (ou o log
+    da falha) ao lado; os outros o reaproveitam.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        html, falha = _construir_site(tmp_path_factory.mktemp("livro"))
+        assert falha is None, falha
+        return html
+
+    from filelock import FileLock
+
+    comum = tmp_path_factory.getbasetemp().parent  # a mesma para todos os processos da sessão
+    resultado = comum / "livro.resultado"
+    with FileLock(str(comum / "livro.trava")):
+        if not resultado.exists():
+            html, falha = _construir_site(comum / "livro")
+            resultado.write_text(falha or "", encoding="utf-8")
+        falha = resultado.read_text(encoding="utf-8") or None
+    assert falha is None, falha
+    return comum / "livro" / "_build" / "html"
