@@ -21,11 +21,14 @@ from __future__ import annotations
 import argparse
 import ast
 import builtins
+import contextlib
+import hashlib
 import io
 import re
 import subprocess
 import symtable
 import sys
+import tempfile
 import tokenize
 import tomllib
 from pathlib import Path
@@ -582,13 +585,34 @@ def construir_roda(destino: Path) -> Path:
     ]
     if alvo.exists() and alvo.stat().st_mtime >= max(f.stat().st_mtime for f in fontes):
         return alvo
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
-        + ["--wheel-dir", str(destino), str(RAIZ)],
-        check=True,
-        cwd=RAIZ,
-    )
+    # o pip constrói dentro da cópia (build/, companion.egg-info/): duas construções ao mesmo
+    # tempo (os testes rodam em paralelo) se atropelariam, então uma espera a outra
+    with _trava_da_copia():
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+            + ["--wheel-dir", str(destino), str(RAIZ)],
+            check=True,
+            cwd=RAIZ,
+        )
     return alvo
+
+
+@contextlib.contextmanager
+def _trava_da_copia():
+    """Uma trava de arquivo por cópia do repositório (fcntl; sem ela, no Windows, nada)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    chave = hashlib.sha256(str(RAIZ).encode()).hexdigest()[:16]
+    caminho = Path(tempfile.gettempdir()) / f"companion-roda-{chave}.trava"
+    with open(caminho, "w") as trava:
+        fcntl.flock(trava, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(trava, fcntl.LOCK_UN)
 
 
 def main(argv: list[str]) -> int:
