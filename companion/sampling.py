@@ -46,9 +46,14 @@ __all__ = [
     "top_k",
     "top_p",
     "min_p",
+    "typical_p",
+    "epsilon_cutoff",
+    "eta_cutoff",
     "repetition_penalty",
     "greedy",
     "sample",
+    "inverse_cdf_sample",
+    "beam_search",
 ]
 
 
@@ -607,6 +612,294 @@ def _aplicar_min_p(x: np.ndarray, fracao: float, minimo: int) -> np.ndarray:
     return np.where(remover, x.dtype.type(-np.inf), x)
 
 
+# ---------------------------------------------------------------------------------------------
+# Typical, ε e η: filtros pela informação de cada token e por um piso de probabilidade
+
+
+def _no_calculo(x: np.ndarray) -> np.ndarray:
+    """``x`` no dtype de cálculo das probabilidades: ``float32`` e ``float64`` como estão (como
+    no Hugging Face, que calcula no dtype dos logits); ``longdouble`` em ``float64``."""
+    return x if x.dtype in (np.float32, np.float64) else x.astype(np.float64)
+
+
+def _log_probs(x: np.ndarray) -> np.ndarray:
+    r""":math:`\log q = x - \max x - \log \sum e^{x - \max x}` por linha, no dtype de cálculo;
+    ``-inf`` onde o logit é ``-inf``. As linhas só de ``-inf`` não podem chegar aqui."""
+    calculo = _no_calculo(x)
+    deslocados = calculo - np.max(calculo, axis=-1, keepdims=True)
+    return deslocados - np.log(np.sum(np.exp(deslocados), axis=-1, keepdims=True))
+
+
+def _entropia(log_q: np.ndarray) -> np.ndarray:
+    r""":math:`H = -\sum_i q_i \log q_i` (B, 1), no dtype de ``log_q``; os tokens de
+    probabilidade 0 não contam (:math:`0 \cdot \log 0 = 0`, como o ``nansum`` do Hugging
+    Face)."""
+    q = np.exp(log_q)
+    with np.errstate(invalid="ignore"):  # 0 · (-inf) = nan, que o nansum ignora
+        return -np.nansum(log_q * q, axis=-1, keepdims=True)
+
+
+def _em_linhas_validas(x: np.ndarray, maximos: np.ndarray, filtro) -> np.ndarray:
+    """Aplica ``filtro`` (que recebe as linhas com algum logit finito) e devolve uma cópia de
+    ``x`` com o resultado; as linhas só de ``-inf`` voltam como estão (como no Hugging Face)."""
+    validas = maximos > -np.inf
+    if np.all(validas):
+        return filtro(x)
+    saida = x.copy()
+    if np.any(validas):
+        saida[validas] = filtro(x[validas])
+    return saida
+
+
+def _fracao_aberta(valor: object, nome: str) -> float:
+    """Um número em [0, 1): o ε do ε-sampling e do η-sampling (0 desliga o filtro)."""
+    if isinstance(valor, (bool, np.bool_)) or not isinstance(valor, numbers.Real):
+        raise TypeError(f"{nome} deve ser um número em [0, 1); recebido {descrever(valor)}")
+    e = float(valor)
+    if not 0.0 <= e < 1.0:
+        raise ValueError(
+            f"{nome} deve estar em [0, 1) (0 desliga o filtro); recebido {e!r}"
+            + (": com 1, nenhum token teria probabilidade acima do corte" if e == 1.0 else "")
+        )
+    return e
+
+
+def typical_p(logits: ArrayLike, p: float, min_tokens_to_keep: int = 1) -> np.ndarray:
+    r"""Amostragem típica (Meister et al., 2023): mantém os tokens cuja informação
+    :math:`-\log q_i` está mais perto da entropia da distribuição, até somar a massa ``p``
+    (``TypicalLogitsWarper``).
+
+    Parameters
+    ----------
+    logits : array_like
+        ``(V,)`` ou ``(B, V)``, finitos ou ``-inf``.
+    p : float
+        A massa mantida, em [0, 1]. ``p = 1`` devolve os logits sem mudança (o ``generate``
+        nem aplica o filtro com ``typical_p = 1``); ``p = 0`` mantém só o token mais típico
+        (e os empatados com ele) e os ``min_tokens_to_keep``.
+    min_tokens_to_keep : int, opcional
+        Ao menos tantos tokens ficam (os mais típicos). Padrão: 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Os logits, com ``-inf`` nos tokens removidos.
+
+    Raises
+    ------
+    TypeError
+        Se ``p`` não é um número ou ``min_tokens_to_keep`` não é inteiro.
+    ValueError
+        Se ``p`` está fora de [0, 1], ``min_tokens_to_keep < 1``, ou uma linha tem ``nan`` ou
+        ``+inf``.
+
+    Notes
+    -----
+    Com :math:`q = \operatorname{softmax}(x)` e a entropia
+    :math:`H = -\sum_j q_j \log q_j`, cada token recebe o desvio
+    :math:`d_i = \lvert -\log q_i - H \rvert`. Os tokens são ordenados por :math:`d`
+    crescente (empates pelo menor índice), e o corte é o desvio do token em que a massa
+    acumulada chega a ``p``: com :math:`n = \#\{j : \sum_{l \le j} q_{(l)} < p\}`
+    (no máximo :math:`V - 1`), sai todo token com :math:`d_i > d_{(n)}` — então todo token
+    empatado com o do corte fica, e o token que cruza ``p`` também. Os
+    ``min_tokens_to_keep`` primeiros na ordem de :math:`d` sempre ficam.
+
+    Ao contrário do top-p, o token mais provável pode sair: numa distribuição achatada ele é
+    “surpreendentemente” provável. :math:`q`, :math:`\log q`, :math:`H` e :math:`d` são
+    calculados no dtype dos logits (como no Hugging Face; ``float16`` em ``float32``); a massa
+    acumulada, em ``float64``. Os dois podem discordar num token cuja massa acumulada está a um
+    arredondamento de ``p``. O ``TypicalLogitsWarper`` recusa ``p = 0`` e ``p = 1``; aqui eles
+    têm o sentido acima.
+
+    Examples
+    --------
+    >>> x = np.log([0.5, 0.3, 0.1, 0.1])   # H ≈ 1,17; -log q ≈ 0,69 1,20 2,30 2,30
+    >>> print(np.isfinite(typical_p(x, 0.5)))   # o mais típico (0,3) e depois o 0,5
+    [ True  True False False]
+    >>> print(np.isfinite(typical_p(x, 0.2)))   # o mais provável pode sair
+    [False  True False False]
+    """
+    x, dtype_saida, era_1d = _logits(logits)
+    massa = _probabilidade(p, "p")
+    minimo = _inteiro_positivo(min_tokens_to_keep, "min_tokens_to_keep")
+    maximos = np.max(x, axis=-1)
+    _sem_mais_inf(maximos)
+    return _devolver(_aplicar_typical(x, massa, minimo, maximos), dtype_saida, era_1d)
+
+
+def _aplicar_typical(x: np.ndarray, massa: float, minimo: int, maximos: np.ndarray) -> np.ndarray:
+    """O typical em ``x`` (B, V) já conferido (sem nan nem +inf)."""
+    if massa >= 1.0:
+        return x.copy()
+
+    def filtro(linhas: np.ndarray) -> np.ndarray:
+        R, V = linhas.shape
+        log_q = _log_probs(linhas)  # (R, V); -inf nos tokens proibidos
+        H = _entropia(log_q)  # (R, 1)
+        d = np.abs(-log_q - H)  # d_i = |-log q_i - H|; +inf nos proibidos
+        ordem = np.argsort(d, axis=-1, kind="stable")  # (R, V), d crescente
+        d_ordenado = np.take_along_axis(d, ordem, axis=-1)
+        acumulada = np.cumsum(
+            np.take_along_axis(np.exp(log_q), ordem, axis=-1), axis=-1, dtype=np.float64
+        )
+        # n = quantos têm massa acumulada < p (no máximo V - 1): o corte é o desvio do n-ésimo
+        n = np.minimum(np.sum(acumulada < massa, axis=-1), V - 1)
+        corte = d_ordenado[np.arange(R), n][:, None]
+        remover_ordenado = d_ordenado > corte
+        remover_ordenado[:, :minimo] = False
+        remover = np.empty_like(remover_ordenado)
+        np.put_along_axis(remover, ordem, remover_ordenado, axis=-1)
+        return np.where(remover, linhas.dtype.type(-np.inf), linhas)
+
+    return _em_linhas_validas(x, maximos, filtro)
+
+
+def _piso_de_probabilidade(x: np.ndarray, maximos: np.ndarray, eta_de, minimo: int) -> np.ndarray:
+    """Remove os tokens com :math:`q_i <` ``eta_de(log_q)`` (B, 1), salvo os de logit maior ou
+    igual ao ``min_tokens_to_keep``-ésimo maior (a regra do Hugging Face no ε e no η)."""
+
+    def filtro(linhas: np.ndarray) -> np.ndarray:
+        V = linhas.shape[-1]
+        log_q = _log_probs(linhas)
+        q = np.exp(log_q)
+        # o corte no dtype das probabilidades, como o torch compara com um escalar
+        eta = np.asarray(eta_de(log_q)).astype(q.dtype)
+        remover = q < eta
+        k = min(minimo, V)
+        kesimo = np.partition(linhas, V - k, axis=-1)[:, V - k, None]  # o k-ésimo maior logit
+        remover &= linhas < kesimo
+        return np.where(remover, linhas.dtype.type(-np.inf), linhas)
+
+    return _em_linhas_validas(x, maximos, filtro)
+
+
+def epsilon_cutoff(logits: ArrayLike, epsilon: float, min_tokens_to_keep: int = 1) -> np.ndarray:
+    r"""ε-sampling (Hewitt et al., 2022): remove os tokens com probabilidade menor que
+    ``epsilon`` (``EpsilonLogitsWarper``).
+
+    Parameters
+    ----------
+    logits : array_like
+        ``(V,)`` ou ``(B, V)``, finitos ou ``-inf``.
+    epsilon : float
+        O piso de probabilidade, em [0, 1). ``epsilon = 0`` não remove nada (como no
+        ``generate``, que não aplica o filtro).
+    min_tokens_to_keep : int, opcional
+        Os tokens de logit maior ou igual ao ``min_tokens_to_keep``-ésimo maior sempre ficam
+        (os empatados com ele também). Padrão: 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Os logits, com ``-inf`` nos tokens removidos.
+
+    Raises
+    ------
+    TypeError
+        Se ``epsilon`` não é um número ou ``min_tokens_to_keep`` não é inteiro.
+    ValueError
+        Se ``epsilon`` está fora de [0, 1), ``min_tokens_to_keep < 1``, ou uma linha tem
+        ``nan`` ou ``+inf``.
+
+    Notes
+    -----
+    Sai o token :math:`i` com :math:`q_i < \varepsilon` e
+    :math:`x_i < x_{(k)}`, o ``min_tokens_to_keep``-ésimo maior logit. As probabilidades são
+    calculadas no dtype dos logits e comparadas com ``epsilon`` arredondado para esse dtype,
+    como no Hugging Face (``float16`` em ``float32``). O ``EpsilonLogitsWarper`` recusa
+    ``epsilon = 0``; aqui ele desliga o filtro. ``epsilon = 1`` é recusado (nenhum token
+    passaria do corte; o ``generate`` o ignoraria em silêncio).
+
+    Examples
+    --------
+    >>> print(epsilon_cutoff(np.log([0.6, 0.3, 0.08, 0.02]), 0.05))
+    [-0.51082562 -1.2039728  -2.52572864        -inf]
+    """
+    x, dtype_saida, era_1d = _logits(logits)
+    eps = _fracao_aberta(epsilon, "epsilon")
+    minimo = _inteiro_positivo(min_tokens_to_keep, "min_tokens_to_keep")
+    maximos = np.max(x, axis=-1)
+    _sem_mais_inf(maximos)
+    return _devolver(_aplicar_epsilon(x, eps, minimo, maximos), dtype_saida, era_1d)
+
+
+def _aplicar_epsilon(x: np.ndarray, eps: float, minimo: int, maximos: np.ndarray) -> np.ndarray:
+    if eps == 0.0:
+        return x.copy()
+    return _piso_de_probabilidade(x, maximos, lambda log_q: eps, minimo)
+
+
+def eta_cutoff(logits: ArrayLike, epsilon: float, min_tokens_to_keep: int = 1) -> np.ndarray:
+    r"""η-sampling (Hewitt et al., 2022): remove os tokens com probabilidade menor que
+    :math:`\eta = \min(\varepsilon, \sqrt{\varepsilon}\, e^{-H})`, um piso que cai quando a
+    entropia :math:`H` da distribuição é alta (``EtaLogitsWarper``).
+
+    Parameters
+    ----------
+    logits : array_like
+        ``(V,)`` ou ``(B, V)``, finitos ou ``-inf``.
+    epsilon : float
+        O :math:`\varepsilon`, em [0, 1). ``epsilon = 0`` não remove nada (como no
+        ``generate``, que não aplica o filtro).
+    min_tokens_to_keep : int, opcional
+        Os tokens de logit maior ou igual ao ``min_tokens_to_keep``-ésimo maior sempre ficam.
+        Padrão: 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Os logits, com ``-inf`` nos tokens removidos.
+
+    Raises
+    ------
+    TypeError
+        Se ``epsilon`` não é um número ou ``min_tokens_to_keep`` não é inteiro.
+    ValueError
+        Se ``epsilon`` está fora de [0, 1), ``min_tokens_to_keep < 1``, ou uma linha tem
+        ``nan`` ou ``+inf``.
+
+    Notes
+    -----
+    Com :math:`H = -\sum_j q_j \log q_j` (no dtype dos logits),
+
+    .. math:: \eta = \min\bigl(\varepsilon,\ \sqrt{\varepsilon}\, e^{-H}\bigr),
+
+    e sai o token com :math:`q_i < \eta` e logit menor que o ``min_tokens_to_keep``-ésimo
+    maior. É a fórmula do código do ``EtaLogitsWarper`` (:math:`\sqrt{\varepsilon}\,e^{-H}`; a
+    docstring dele escreve :math:`\sqrt{\varepsilon e^{-H}}`, que não é o que ele calcula). O
+    Hugging Face guarda :math:`\varepsilon` num tensor ``float32``; aqui ele entra na conta como
+    foi dado, e :math:`\eta` é arredondado para o dtype das probabilidades. ``epsilon = 0``
+    desliga o filtro; ``epsilon = 1`` é recusado, como em :func:`epsilon_cutoff`.
+
+    Examples
+    --------
+    >>> x = np.log([0.6, 0.3, 0.08, 0.02])   # H ≈ 0,97: η = min(0,05; 0,22 · 0,38) = 0,05
+    >>> print(np.isfinite(eta_cutoff(x, 0.05)))
+    [ True  True  True False]
+    >>> plana = np.zeros(100)                 # H = log 100: η = 0,22 / 100 = 0,0022 < 0,01
+    >>> print(np.isfinite(eta_cutoff(plana, 0.05)).all())
+    True
+    """
+    x, dtype_saida, era_1d = _logits(logits)
+    eps = _fracao_aberta(epsilon, "epsilon")
+    minimo = _inteiro_positivo(min_tokens_to_keep, "min_tokens_to_keep")
+    maximos = np.max(x, axis=-1)
+    _sem_mais_inf(maximos)
+    return _devolver(_aplicar_eta(x, eps, minimo, maximos), dtype_saida, era_1d)
+
+
+def _aplicar_eta(x: np.ndarray, eps: float, minimo: int, maximos: np.ndarray) -> np.ndarray:
+    if eps == 0.0:
+        return x.copy()
+
+    def eta_de(log_q: np.ndarray) -> np.ndarray:
+        # η = min(ε, √ε · e^{-H}), por linha (B, 1)
+        H = _entropia(log_q)
+        return np.minimum(eps, np.sqrt(eps) * np.exp(-H.astype(np.float64)))
+
+    return _piso_de_probabilidade(x, maximos, eta_de, minimo)
+
+
 def _ids(previous_ids: ArrayLike, B: int, V: int, era_1d: bool) -> tuple[np.ndarray, np.ndarray]:
     """``previous_ids`` como (B, n) ``intp`` e a máscara (B, n) dos ids que contam."""
     valor = _de_torch(previous_ids, "previous_ids")
@@ -702,6 +995,13 @@ def repetition_penalty(logits: ArrayLike, previous_ids: ArrayLike, penalty: floa
     x, dtype_saida, era_1d = _logits(logits)
     fator = real_positivo_finito(penalty, "penalty")
     _sem_nan(np.max(x, axis=-1))
+    return _devolver(_aplicar_penalidade(x, previous_ids, fator, era_1d), dtype_saida, era_1d)
+
+
+def _aplicar_penalidade(
+    x: np.ndarray, previous_ids: ArrayLike, fator: float, era_1d: bool
+) -> np.ndarray:
+    """A penalidade de repetição em ``x`` (B, V) já conferido (sem nan)."""
     B, V = x.shape
     ids, contam = _ids(previous_ids, B, V, era_1d)
     saida = x.copy(order="C")
@@ -712,7 +1012,7 @@ def repetition_penalty(logits: ArrayLike, previous_ids: ArrayLike, penalty: floa
     plana[posicoes] = np.where(
         valores < 0, _por_escalar(valores, fator, dividir=False), _por_escalar(valores, fator, True)
     )
-    return _devolver(saida, dtype_saida, era_1d)
+    return saida
 
 
 # ---------------------------------------------------------------------------------------------
@@ -773,11 +1073,17 @@ def sample(
     top_k: int | None = None,
     top_p: float | None = None,
     min_p: float | None = None,
+    typical_p: float | None = None,
+    epsilon_cutoff: float | None = None,
+    eta_cutoff: float | None = None,
+    repetition_penalty: float | None = None,
+    previous_ids: ArrayLike | None = None,
     rng: np.random.Generator | None = None,
     num_samples: int = 1,
+    metodo: str = "cdf",
 ) -> np.ndarray:
-    r"""Sorteia tokens da distribuição filtrada, na ordem do Hugging Face: temperatura, top-k,
-    top-p, min-p, softmax.
+    r"""Sorteia tokens da distribuição filtrada, na ordem do ``generate`` do Hugging Face:
+    penalidade de repetição, temperatura, top-k, top-p, min-p, typical, ε, η, softmax.
 
     Parameters
     ----------
@@ -791,11 +1097,29 @@ def sample(
         Em [0, 1]; ``None`` ou 1 desliga o filtro (como no ``generate``).
     min_p : float, opcional
         Em [0, 1]; ``None`` ou 0 desliga o filtro.
+    typical_p : float, opcional
+        Em [0, 1] (:func:`companion.sampling.typical_p`); ``None`` ou 1 desliga o filtro.
+    epsilon_cutoff : float, opcional
+        Em [0, 1) (:func:`companion.sampling.epsilon_cutoff`); ``None`` ou 0 desliga o filtro.
+    eta_cutoff : float, opcional
+        Em [0, 1) (:func:`companion.sampling.eta_cutoff`); ``None`` ou 0 desliga o filtro.
+    repetition_penalty : float, opcional
+        Maior que 0 (:func:`companion.sampling.repetition_penalty`), aplicada aos logits antes
+        da temperatura; exige ``previous_ids``. ``None`` ou 1 não muda nada.
+    previous_ids : array_like de int, opcional
+        Os tokens já gerados, no formato de :func:`companion.sampling.repetition_penalty`.
+        Só com ``repetition_penalty``.
     rng : numpy.random.Generator, opcional
         A fonte de aleatoriedade (use ``np.random.default_rng(semente)`` para reproduzir).
         Padrão: um gerador novo, sem semente.
     num_samples : int, opcional
         Quantos sorteios independentes por linha (com reposição). Padrão: 1.
+    metodo : {"cdf", "gumbel"}, opcional
+        Como sortear da distribuição final: ``"cdf"`` (padrão), pela inversão da distribuição
+        acumulada (:func:`inverse_cdf_sample`, com ``u`` de ``rng.random``); ``"gumbel"``, pelo
+        truque de Gumbel-max (:func:`companion.alternativas.gumbel_max_sample`). Os dois
+        sorteiam da mesma distribuição, mas consomem o gerador de jeitos diferentes: com a
+        mesma semente, dão tokens diferentes.
 
     Returns
     -------
@@ -808,8 +1132,8 @@ def sample(
     TypeError
         Se ``rng`` não é um ``numpy.random.Generator`` ou um argumento não é numérico.
     ValueError
-        Se um parâmetro está fora do intervalo, ou uma linha de logits tem ``nan`` ou ``+inf``
-        ou é toda ``-inf``.
+        Se um parâmetro está fora do intervalo, se ``previous_ids`` falta ou sobra, ou uma
+        linha de logits tem ``nan`` ou ``+inf`` ou é toda ``-inf``.
 
     Notes
     -----
@@ -820,11 +1144,22 @@ def sample(
     logits (como no ``generate``, que os aplica em ``float32``); as probabilidades do sorteio
     são calculadas em ``float64``. Um token de probabilidade 0 nunca é sorteado.
 
+    A ordem é a de ``GenerationMixin._get_logits_processor`` no transformers 5.23: a penalidade
+    de repetição é um processador (vem antes dos *warpers*), e os *warpers* vêm na ordem
+    temperatura, top-k, top-p, min-p, typical, ε, η. Como no ``generate`` com ``num_beams=1``,
+    cada filtro usa ``min_tokens_to_keep = 1``.
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
     >>> print(sample([0.0, 10.0, 0.0], rng=rng, num_samples=5))
     [1 1 1 1 1]
+    >>> x = np.log([0.5, 0.3, 0.1, 0.1])
+    >>> print(sample(x, typical_p=0.2, rng=rng, num_samples=5))   # só o token típico
+    [1 1 1 1 1]
+    >>> print(sample(x, repetition_penalty=1e9, previous_ids=[1, 2, 3], rng=rng,
+    ...              num_samples=5))                            # só o que não se repete
+    [0 0 0 0 0]
     """
     x, _, era_1d = _logits(logits)
     if isinstance(temperature, numbers.Real) and not isinstance(temperature, bool):
@@ -846,6 +1181,27 @@ def sample(
     massa = None if top_p is None else _probabilidade(top_p, "top_p")
     massa = None if massa == 1.0 else massa
     fracao = None if min_p is None else _probabilidade(min_p, "min_p")
+    tipica = None if typical_p is None else _probabilidade(typical_p, "typical_p")
+    tipica = None if tipica == 1.0 else tipica
+    eps = None if epsilon_cutoff is None else _fracao_aberta(epsilon_cutoff, "epsilon_cutoff")
+    eps = eps or None  # 0 desliga
+    eta = None if eta_cutoff is None else _fracao_aberta(eta_cutoff, "eta_cutoff")
+    eta = eta or None
+    penalidade = None
+    if repetition_penalty is not None:
+        penalidade = real_positivo_finito(repetition_penalty, "repetition_penalty")
+        if previous_ids is None:
+            raise ValueError(
+                "repetition_penalty precisa de previous_ids (os tokens já gerados); recebido "
+                "previous_ids=None"
+            )
+    elif previous_ids is not None:
+        raise ValueError(
+            "previous_ids só é usado com repetition_penalty; recebido repetition_penalty=None "
+            "(passe repetition_penalty=1.2, por exemplo, ou tire previous_ids)"
+        )
+    if metodo not in ("cdf", "gumbel"):
+        raise ValueError(f"metodo deve ser 'cdf' ou 'gumbel'; recebido {descrever(metodo)}")
     if rng is None:
         rng = np.random.default_rng()
     elif not isinstance(rng, np.random.Generator):
@@ -855,28 +1211,370 @@ def sample(
         )
     n = _inteiro_positivo(num_samples, "num_samples")
     maximos = np.max(x, axis=-1)
+    _sem_nan(maximos)
+    if penalidade is not None:
+        # a penalidade vem antes de tudo (é um processador, não um warper, no generate)
+        x = _aplicar_penalidade(x, previous_ids, penalidade, era_1d)  # type: ignore[arg-type]
+        maximos = np.max(x, axis=-1)
     _sem_mais_inf(maximos)
     _sem_linhas_vazias(maximos)
 
     B, V = x.shape
     z = _escalado(x, maximos, tau)  # (B, V) float64, máximo 0 em cada linha
-    if k is not None or massa is not None or fracao is not None:
+    filtros = (k, massa, fracao, tipica, eps, eta)
+    if any(f is not None for f in filtros):
         with np.errstate(over="ignore"):  # z <= 0; abaixo do menor float32, -inf
             filtrados = z.astype(x.dtype, copy=False)
+        zeros = np.zeros(B)  # o máximo de cada linha de z é 0
         if k is not None:
             filtrados = _top_k_mantidos(filtrados, min(k, V))
         if massa is not None:
-            filtrados = _aplicar_top_p(filtrados, massa, 1, np.zeros(B))
+            filtrados = _aplicar_top_p(filtrados, massa, 1, zeros)
         if fracao is not None:
             filtrados = _aplicar_min_p(filtrados, fracao, 1)
+        if tipica is not None:
+            filtrados = _aplicar_typical(filtrados, tipica, 1, np.max(filtrados, axis=-1))
+        if eps is not None:
+            filtrados = _aplicar_epsilon(filtrados, eps, 1, np.max(filtrados, axis=-1))
+        if eta is not None:
+            filtrados = _aplicar_eta(filtrados, eta, 1, np.max(filtrados, axis=-1))
         z = np.where(filtrados == -np.inf, -np.inf, z)
-    probs = softmax(z, axis=-1)  # (B, V) float64
-    # inversão da distribuição acumulada: u ~ U[0, 1), token = primeiro com F(token) > u
-    acumulada = np.cumsum(probs, axis=-1)
-    u = rng.random((B, n)) * acumulada[:, -1:]
-    # u < 1 dá u · F(V) < F(V) (também arredondado): o token nunca passa do último de
-    # probabilidade positiva, e um token de probabilidade 0 (F igual à do anterior) nunca sai
-    tokens = np.stack([np.searchsorted(acumulada[b], u[b], side="right") for b in range(B)])
+    if metodo == "gumbel":
+        tokens = _gumbel_em_blocos(z, n, rng)
+    else:
+        probs = softmax(z, axis=-1)  # (B, V) float64
+        tokens = _inversao(probs, rng.random((B, n)))
     if n == 1:
         tokens = tokens[:, 0]
     return tokens[0] if era_1d else tokens
+
+
+def _inversao(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Inversão da acumulada: para ``probs`` (B, V) conferidas e ``u`` (B, n) em [0, 1), o
+    primeiro token de cada linha com :math:`F > u \\cdot F(V)` (B, n)."""
+    acumulada = np.cumsum(probs, axis=-1, dtype=np.float64)  # (B, V)
+    alvo = u * acumulada[:, -1:]
+    # u < 1 dá u · F(V) < F(V) (também arredondado): o token nunca passa do último de
+    # probabilidade positiva, e um token de probabilidade 0 (F igual à do anterior) nunca sai
+    return np.stack(
+        [np.searchsorted(acumulada[b], alvo[b], side="right") for b in range(probs.shape[0])]
+    )
+
+
+def _gumbel_em_blocos(z: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` sorteios por Gumbel-max de cada linha de ``z`` (B, V), em blocos de até ~2²⁰
+    elementos de ruído (o ruído de ``n · V`` números de uma vez não caberia na memória com
+    um vocabulário real)."""
+    from companion.alternativas import gumbel_max_sample
+
+    B, V = z.shape
+    por_bloco = max(1, (1 << 20) // V)
+    tokens = np.empty((B, n), dtype=np.intp)
+    for b in range(B):
+        for inicio in range(0, n, por_bloco):
+            m = min(por_bloco, n - inicio)
+            tokens[b, inicio : inicio + m] = gumbel_max_sample(np.broadcast_to(z[b], (m, V)), rng)
+    return tokens
+
+
+def inverse_cdf_sample(probs: ArrayLike, u: ArrayLike) -> np.ndarray:
+    r"""Amostragem por inversão da distribuição acumulada, determinística dado o ruído ``u``:
+    o token é o primeiro :math:`i` com :math:`F_i > u \cdot F_V`.
+
+    Parameters
+    ----------
+    probs : array_like
+        ``(V,)`` ou ``(B, V)``: pesos finitos e maiores ou iguais a 0, com soma positiva em
+        cada linha (não precisam somar 1: a acumulada é reescalada pelo total :math:`F_V`).
+    u : array_like
+        Números em [0, 1) — os uniformes do sorteio. Com ``probs`` ``(V,)``, qualquer formato
+        (um sorteio por elemento); com ``(B, V)``, ``(B,)`` (um por linha) ou ``(B, n)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Os tokens (``intp``), no formato de ``u``.
+
+    Raises
+    ------
+    TypeError
+        Se ``probs`` ou ``u`` não contém números reais.
+    ValueError
+        Se ``probs`` tem formato errado, ``nan``, ``inf``, um peso negativo ou uma linha de
+        soma 0; se ``u`` está fora de [0, 1) ou não combina com ``probs``.
+
+    Notes
+    -----
+    Com :math:`F_i = \sum_{j \le i} p_j` (somada em ``float64``) e :math:`U` uniforme em
+    [0, 1), :math:`P(\text{token} = i) = P(F_{i-1} \le U F_V < F_i) = p_i / F_V`. Um token de
+    peso 0 tem :math:`F_i = F_{i-1}` e nunca sai; como :math:`u < 1`, o arredondamento de
+    :math:`u \cdot F_V` nunca chega a :math:`F_V`, e o token nunca passa do último de peso
+    positivo. É o que :func:`sample` faz por dentro, com ``u = rng.random(...)``; o truque de
+    Gumbel-max (:func:`companion.alternativas.gumbel_max_sample`) sorteia da mesma
+    distribuição com outro ruído.
+
+    Examples
+    --------
+    >>> print(inverse_cdf_sample([0.2, 0.5, 0.3], [0.0, 0.19, 0.2, 0.69, 0.7, 0.999]))
+    [0 0 1 1 2 2]
+    >>> print(inverse_cdf_sample([[1.0, 0.0, 1.0], [0.0, 0.0, 5.0]], [0.5, 0.0]))  # pesos
+    [2 2]
+    """
+    p, _ = como_array_real(probs, "probs")
+    if p.ndim not in (1, 2) or p.shape[-1] == 0:
+        raise ValueError(
+            f"probs deve ter formato (V,) ou (B, V), com V >= 1; recebido formato {p.shape}"
+        )
+    p2 = p[None, :] if p.ndim == 1 else p
+    ruins = ~np.isfinite(p2) | (p2 < 0)
+    if np.any(ruins):
+        b, i = np.argwhere(ruins)[0]
+        raise ValueError(
+            f"probs deve conter pesos finitos e >= 0; recebido {p2[b, i]!r} na posição "
+            f"{(int(i),) if p.ndim == 1 else (int(b), int(i))}"
+        )
+    totais = np.sum(p2, axis=-1, dtype=np.float64)
+    if np.any(totais == 0):
+        raise ValueError(
+            f"probs: a linha {int(np.argmax(totais == 0))} soma 0; não há token para sortear"
+        )
+    uu, _ = como_array_real(u, "u")
+    if np.any(np.isnan(uu)) or np.any((uu < 0) | (uu >= 1)):
+        ruim = uu.ravel()[
+            np.flatnonzero(np.isnan(uu.ravel()) | (uu.ravel() < 0) | (uu.ravel() >= 1))[0]
+        ]
+        raise ValueError(f"u deve estar em [0, 1); recebido {ruim!r}")
+    if p.ndim == 1:
+        return _inversao(p2, uu.reshape(1, -1).astype(np.float64))[0].reshape(uu.shape)
+    B = p.shape[0]
+    if uu.ndim not in (1, 2) or uu.shape[0] != B:
+        raise ValueError(
+            f"u deve ter formato (B,) ou (B, n) para probs de formato (B, V) (B = {B}); "
+            f"recebido formato {uu.shape}"
+        )
+    tokens = _inversao(p2, uu.reshape(B, -1).astype(np.float64))
+    return tokens.reshape(uu.shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# Busca em feixe (beam search)
+
+
+def _ids_do_prompt(input_ids: ArrayLike | None) -> np.ndarray:
+    if input_ids is None:
+        return np.zeros(0, dtype=np.int64)
+    ids = np.asarray(_de_torch(input_ids, "input_ids"))
+    if ids.size and (ids.dtype.kind not in "iu"):
+        raise TypeError(f"input_ids deve conter índices inteiros; recebido {descrever(input_ids)}")
+    if ids.ndim != 1:
+        raise ValueError(
+            f"input_ids deve ter formato (t,) (um prompt só); recebido formato {ids.shape}"
+        )
+    if np.any(ids < 0):
+        raise ValueError(f"input_ids deve conter ids >= 0; recebido {int(ids.min())}")
+    return ids.astype(np.int64)
+
+
+def _ids_de_fim(eos_token_id: object) -> np.ndarray:
+    if eos_token_id is None:
+        return np.zeros(0, dtype=np.int64)
+    valores = [eos_token_id] if isinstance(eos_token_id, numbers.Integral) else eos_token_id
+    try:
+        lista = list(valores)  # type: ignore[arg-type]
+    except TypeError:
+        lista = [None]
+    if not lista or not all(
+        isinstance(e, numbers.Integral) and not isinstance(e, (bool, np.bool_)) and e >= 0
+        for e in lista
+    ):
+        raise TypeError(
+            "eos_token_id deve ser None, um id inteiro >= 0 ou uma lista de ids; recebido "
+            f"{descrever(eos_token_id)}"
+        )
+    return np.unique(np.array(lista, dtype=np.int64))
+
+
+def _chamar_passo(step_fn, seqs: np.ndarray, V: int | None) -> np.ndarray:
+    """Chama ``step_fn`` e confere a resposta: (B, V) real, sem nan nem +inf, com um logit
+    finito por linha; devolve as log-probabilidades (B, V) em ``float64``."""
+    resposta = step_fn(seqs.copy())
+    nome = f"step_fn(seqs) (com seqs de formato {seqs.shape})"
+    valor = _de_torch(resposta, nome)
+    x, _ = como_array_real(valor, nome)
+    B = seqs.shape[0]
+    if x.ndim != 2 or x.shape[0] != B or x.shape[1] < 2 or (V is not None and x.shape[1] != V):
+        esperado = f"(B, V) = ({B}, {V if V is not None else 'V'})"
+        raise ValueError(
+            f"{nome} deve devolver logits de formato {esperado}, com V >= 2; recebido formato "
+            f"{x.shape}"
+        )
+    maximos = np.max(x, axis=-1)
+    _sem_mais_inf(maximos, nome)
+    _sem_linhas_vazias(maximos, nome)
+    x64 = x.astype(np.float64)
+    # log q = x - max - log Σ e^{x - max}
+    deslocados = x64 - maximos.astype(np.float64)[:, None]
+    return deslocados - np.log(np.sum(np.exp(deslocados), axis=-1, keepdims=True))
+
+
+def beam_search(
+    step_fn,
+    beams: int,
+    max_len: int,
+    length_penalty: float = 1.0,
+    *,
+    input_ids: ArrayLike | None = None,
+    eos_token_id: int | list[int] | None = None,
+    early_stopping: bool | str = False,
+) -> tuple[list[np.ndarray], np.ndarray]:
+    r"""Busca em feixe (*beam search*) com as regras do ``generate(num_beams=...,
+    do_sample=False)`` do Hugging Face transformers 5.23.
+
+    Parameters
+    ----------
+    step_fn : callable
+        ``step_fn(seqs)`` recebe as sequências em curso, um ``numpy.ndarray`` de inteiros de
+        formato ``(beams, t)`` (o prompt e os tokens gerados até aqui), e devolve os logits do
+        próximo token, ``(beams, V)``. Sempre recebe ``beams`` linhas (no primeiro passo, todas
+        iguais ao prompt), como o modelo no ``generate``.
+    beams : int
+        O número de feixes :math:`k` (``num_beams``), >= 1.
+    max_len : int
+        Quantos tokens gerar no máximo, >= 1 (``max_new_tokens``; o prompt não conta).
+    length_penalty : float, opcional
+        O expoente :math:`\alpha` da normalização pelo comprimento, um número finito. Padrão:
+        1 (média das log-probabilidades por token); 0 compara as somas; maior que 0 favorece
+        hipóteses longas; menor que 0, curtas.
+    input_ids : array_like de int, opcional
+        O prompt, ``(t,)``. Padrão: vazio (``step_fn`` recebe ``(beams, 0)`` no primeiro
+        passo).
+    eos_token_id : int ou lista de int, opcional
+        O(s) token(s) de fim: uma hipótese que o gera termina. Padrão: nenhum (todas as
+        hipóteses têm ``max_len`` tokens).
+    early_stopping : bool ou "never", opcional
+        ``True``: pára assim que há ``beams`` hipóteses terminadas. ``False`` (padrão): pára
+        quando a melhor hipótese em curso, com a pontuação de agora, já não bate a pior
+        terminada (a heurística do Hugging Face). ``"never"``: com :math:`\alpha > 0`, estima
+        a melhor pontuação possível com o comprimento máximo (a busca canônica).
+
+    Returns
+    -------
+    tuple
+        ``(sequencias, pontuacoes)``: a lista das hipóteses terminadas, a melhor primeiro —
+        cada uma um array ``int64`` com o prompt, os tokens gerados e o ``eos`` (se houve) —,
+        e as suas pontuações (``float64``), decrescentes. Até ``beams`` hipóteses (menos se não
+        há tantas sequências possíveis).
+
+    Raises
+    ------
+    TypeError
+        Se ``step_fn`` não é chamável, ou um parâmetro tem o tipo errado.
+    ValueError
+        Se um parâmetro está fora do intervalo, ou ``step_fn`` devolve logits de formato
+        errado, com ``nan`` ou ``+inf``, ou uma linha toda ``-inf``; ou um ``eos_token_id``
+        fora do vocabulário.
+
+    Notes
+    -----
+    A pontuação de uma hipótese em curso é a soma das log-probabilidades dos seus tokens,
+    :math:`s = \sum_t \log q_t(y_t)`; a de uma hipótese terminada (pelo ``eos`` ou por chegar
+    a ``max_len``) é :math:`s / L^{\alpha}`, com :math:`L` o número de tokens gerados
+    (contando o ``eos``). A cada passo, das :math:`k \cdot V` continuações, as
+    :math:`2k` melhores (:math:`(1 + n_{\text{eos}})k`, com vários ``eos``) são
+    candidatas: as que terminam entram nas terminadas só se estão entre as :math:`k`
+    primeiras, e as :math:`k` melhores que não terminam seguem em curso. As :math:`k` melhores
+    terminadas ficam. As contas são em ``float64`` (o ``generate`` as faz em ``float32``); os
+    empates vão para o menor índice (no ``generate``, ``torch.topk`` não garante a ordem).
+
+    Examples
+    --------
+    Um modelo de brinquedo em que o guloso erra: o token 0 é o melhor primeiro (0,59 contra
+    0,4), mas depois dele tudo é incerto, e depois do 1 vem o 2 quase certo.
+
+    >>> q = {(): [0.59, 0.4, 0.01], (0,): [0.34, 0.33, 0.33], (1,): [0.01, 0.01, 0.98]}
+    >>> passo = lambda seqs: np.log([q[tuple(s)] for s in seqs])
+    >>> seqs, pontuacoes = beam_search(passo, beams=2, max_len=2, length_penalty=0.0)
+    >>> print(seqs[0], round(float(np.exp(pontuacoes[0])), 3))   # 0,4 · 0,98
+    [1 2] 0.392
+    >>> seqs, _ = beam_search(passo, beams=1, max_len=2)          # um feixe: o guloso
+    >>> print(seqs[0])
+    [0 0]
+    """
+    if not callable(step_fn):
+        raise TypeError(
+            "step_fn deve ser uma função seqs (beams, t) -> logits (beams, V); recebido "
+            f"{descrever(step_fn)}"
+        )
+    k = _inteiro_positivo(beams, "beams")
+    n_max = _inteiro_positivo(max_len, "max_len")
+    if isinstance(length_penalty, (bool, np.bool_)) or not isinstance(length_penalty, numbers.Real):
+        raise TypeError(
+            f"length_penalty deve ser um número real; recebido {descrever(length_penalty)}"
+        )
+    alfa = float(length_penalty)
+    if not np.isfinite(alfa):
+        raise ValueError(f"length_penalty deve ser um número finito; recebido {alfa!r}")
+    if not (early_stopping is True or early_stopping is False or early_stopping == "never"):
+        raise ValueError(
+            f'early_stopping deve ser True, False ou "never"; recebido {descrever(early_stopping)}'
+        )
+    prompt = _ids_do_prompt(input_ids)
+    fins = _ids_de_fim(eos_token_id)
+    n_candidatos = max(2, 1 + fins.size) * k
+
+    em_curso = np.tile(prompt, (k, 1))  # (k, t)
+    pontos_em_curso = np.full(k, -np.inf)
+    pontos_em_curso[0] = 0.0  # no começo, os k feixes são o mesmo prompt: só um conta
+    terminadas: list[np.ndarray | None] = [None] * k
+    pontos_terminadas = np.full(k, -np.inf)
+    terminada = np.zeros(k, dtype=bool)
+    melhora_possivel = True
+    V = None
+    for passo in range(n_max):
+        log_q = _chamar_passo(step_fn, em_curso, V)  # (k, V)
+        if V is None:
+            V = log_q.shape[1]
+            if np.any(fins >= V):
+                raise ValueError(
+                    f"eos_token_id fora do vocabulário: recebido {int(fins.max())}; os tokens "
+                    f"vão de 0 a {V - 1}"
+                )
+        acumuladas = (log_q + pontos_em_curso[:, None]).ravel()  # (k·V,): s + log q
+        with np.errstate(invalid="ignore"):
+            candidatos = np.argsort(-acumuladas, kind="stable")[:n_candidatos]
+        pontos = acumuladas[candidatos]  # decrescentes
+        feixe, token = candidatos // V, candidatos % V
+        seqs = np.concatenate([em_curso[feixe], token[:, None]], axis=1)
+        # termina: gerou um eos ou chegou a max_len
+        termina = np.isin(token, fins) | (passo + 1 >= n_max)
+
+        # os k melhores que não terminam seguem em curso
+        pontos_continuam = np.where(termina, -np.inf, pontos)
+        seguem = np.argsort(-pontos_continuam, kind="stable")[:k]
+
+        # as terminadas: só as k primeiras candidatas, com a pontuação s / L^α
+        entra = termina & (np.arange(n_candidatos) < k)
+        if (early_stopping is True and terminada.all()) or not melhora_possivel:
+            entra[:] = False
+        normalizados = np.where(entra, pontos / float(passo + 1) ** alfa, -np.inf)
+        juntas = np.concatenate([pontos_terminadas, normalizados])
+        ficam = np.argsort(-juntas, kind="stable")[:k]
+        todas = terminadas + [seqs[i] for i in range(n_candidatos)]
+        terminadas = [todas[i] for i in ficam]
+        pontos_terminadas = juntas[ficam]
+        terminada = np.concatenate([terminada, entra])[ficam]
+
+        em_curso, pontos_em_curso = seqs[seguem], pontos_continuam[seguem]
+
+        # a heurística de parada: a melhor em curso ainda pode passar a pior terminada?
+        if early_stopping == "never" and alfa > 0:
+            comprimento = n_max
+        else:
+            comprimento = passo + 1
+        melhor_possivel = pontos_em_curso[0] / float(comprimento) ** alfa
+        pior = np.where(terminada, np.min(pontos_terminadas), -np.inf)
+        melhora_possivel = melhora_possivel and bool(np.any(melhor_possivel > pior))
+        if not melhora_possivel or (early_stopping is True and terminada.all()) or termina.all():
+            break
+    validas = [i for i in range(k) if terminada[i] and np.isfinite(pontos_terminadas[i])]
+    return [terminadas[i] for i in validas], pontos_terminadas[validas]  # type: ignore[misc]
