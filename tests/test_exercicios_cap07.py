@@ -1,7 +1,8 @@
-"""Os verificadores do capítulo 7 (top-k, top-p) contra as implementações do companion, que
-seguem o Hugging Face, contra respostas corretas escritas de outros jeitos e contra erros
-escritos como um estudante os escreveria (issue 11, §2: empates, softmax ingênua, um limiar
-para o array inteiro, avisos silenciados, entrada alterada, formato)."""
+"""Os verificadores do capítulo 7 (top-k, top-p, min-p e a discordância entre top-p e min-p)
+contra as implementações do companion, que seguem o Hugging Face, contra respostas corretas
+escritas de outros jeitos e contra erros escritos como um estudante os escreveria (issue 11, §2:
+empates, softmax ingênua, um limiar para o array inteiro, avisos silenciados, entrada alterada,
+formato; issue 14: min-p e as distribuições intermediárias em que top-p e min-p discordam)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import scipy.special
 import torch
 
 from companion import verificar
+from companion.exercicios import cap07_amostragem as cap07
 from companion.exercicios import obter
-from companion.sampling import top_k, top_p
+from companion.sampling import min_p, top_k, top_p
 
 
 def test_o_companion_passa():
@@ -285,7 +287,7 @@ def test_top_p_so_os_mantidos_nomeia_o_formato():
 # Um aviso que não é de ponto flutuante nunca reprova uma resposta certa
 
 
-@pytest.mark.parametrize("id", ["top-k", "top-p"])
+@pytest.mark.parametrize("id", ["top-k", "top-p", "min-p", "top-p-vs-min-p"])
 @pytest.mark.parametrize("categoria", [DeprecationWarning, UserWarning])
 def test_aviso_nao_relacionado_nao_reprova(id, categoria):
     referencia = obter(id).referencia
@@ -362,3 +364,329 @@ def test_top_p_ingenuo_so_nas_linhas_longas_e_recusado():
         return np.where(fica, x, -np.inf)
 
     assert verificar("top-p", filtro).estado == "incorreto"
+
+
+# ---------------------------------------------------------------------------------------------
+# min-p (issue 14)
+
+
+def test_o_companion_passa_no_min_p():
+    assert verificar("min-p", min_p).ok
+
+
+def _min_p_do_hugging_face(logits, p):
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers.generation.logits_process import MinPLogitsWarper
+
+    x = torch.as_tensor(np.atleast_2d(logits))
+    saida = MinPLogitsWarper(p)(None, x).numpy()
+    return saida.reshape(np.shape(logits))
+
+
+def _min_p_em_log(logits, p):
+    # q_i >= p · q_max  <=>  u_i - u_max >= log(p): sem softmax nenhuma
+    with np.errstate(divide="ignore"):  # log(0) = -inf: com p = 0, tudo fica
+        corte = logits.max(axis=-1, keepdims=True) + np.log(p)
+    return np.where(logits >= corte, logits, -np.inf)
+
+
+def _min_p_sem_normalizar(logits, p):
+    # só a razão com o mais provável importa: a soma da softmax se cancela
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return np.where(e >= p * e.max(axis=-1, keepdims=True), logits, -np.inf)
+
+
+def _min_p_em_laco(logits, p):
+    saida = np.array(logits, dtype=float)
+    for linha in saida.reshape(-1, saida.shape[-1]):
+        probs = scipy.special.softmax(linha)
+        maior = max(probs)
+        for i in range(len(linha)):
+            if probs[i] < p * maior:
+                linha[i] = -np.inf
+    return saida
+
+
+def _min_p_com_torch(logits, p):
+    x = torch.as_tensor(logits)
+    probs = torch.softmax(x, dim=-1)
+    remover = probs < p * probs.amax(dim=-1, keepdim=True)
+    return x.masked_fill(remover, -float("inf")).numpy()
+
+
+@pytest.mark.parametrize(
+    "resposta",
+    [
+        _min_p_do_hugging_face,
+        _min_p_em_log,
+        _min_p_sem_normalizar,
+        _min_p_em_laco,
+        _min_p_com_torch,
+    ],
+)
+def test_respostas_corretas_min_p(resposta):
+    resultado = verificar("min-p", resposta)
+    assert resultado.ok, resultado.mensagem
+
+
+def _min_p_nos_logits(logits, p):
+    return np.where(logits < p * np.max(logits, axis=-1, keepdims=True), -np.inf, logits)
+
+
+def _min_p_piso_fixo(logits, p):
+    probs = scipy.special.softmax(logits, axis=-1)
+    return np.where(probs < p, -np.inf, logits)
+
+
+def _min_p_maximo_do_lote(logits, p):
+    probs = scipy.special.softmax(logits, axis=-1)
+    return np.where(probs >= p * np.max(probs), logits, -np.inf)
+
+
+def _min_p_maior_estrito(logits, p):
+    probs = scipy.special.softmax(logits, axis=-1)
+    return np.where(probs > p * probs.max(axis=-1, keepdims=True), logits, -np.inf)
+
+
+def _min_p_ingenuo_calado(logits, p):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        e = np.exp(logits)
+        probs = e / e.sum(axis=-1, keepdims=True)
+    return np.where(probs >= p * probs.max(axis=-1, keepdims=True), logits, -np.inf)
+
+
+def _min_p_devolve_probabilidades(logits, p):
+    return scipy.special.softmax(min_p(logits, p), axis=-1)
+
+
+def _min_p_zera_os_removidos(logits, p):
+    probs = scipy.special.softmax(logits, axis=-1)
+    return np.where(probs >= p * probs.max(axis=-1, keepdims=True), logits, 0.0)
+
+
+@pytest.mark.parametrize(
+    "resposta, diagnostico",
+    [
+        (_min_p_nos_logits, "compara-logits"),
+        (_min_p_piso_fixo, "limiar-absoluto"),
+        (_min_p_maximo_do_lote, "maximo-global"),
+        (_min_p_maior_estrito, "estrito"),
+        (_min_p_ingenuo_calado, "softmax-ingenua"),
+        (_min_p_devolve_probabilidades, "devolve-probabilidades"),
+        (_min_p_zera_os_removidos, "zeros"),
+    ],
+)
+def test_familias_de_erro_min_p(resposta, diagnostico):
+    resultado = verificar("min-p", resposta)
+    assert resultado.estado == "incorreto"
+    assert resultado.diagnostico == diagnostico, resultado.mensagem
+
+
+def test_min_p_exponencial_ingenua_sem_normalizar_e_recusada():
+    # sem normalizar não é erro, mas sem subtrair o máximo é: inf >= inf mantém tudo
+    def filtro(logits, p):
+        with np.errstate(all="ignore"):
+            e = np.exp(logits)
+            return np.where(e >= p * e.max(axis=-1, keepdims=True), logits, -np.inf)
+
+    resultado = verificar("min-p", filtro)
+    assert resultado.estado == "incorreto"
+    assert resultado.diagnostico == "selecao-errada", resultado.mensagem
+
+
+def test_min_p_sem_exponenciar_e_recusado():
+    # «normalizar» os logits sem exponenciar: logits / soma não são probabilidades
+    def filtro(logits, p):
+        probs = logits / logits.sum(axis=-1, keepdims=True)
+        return np.where(probs >= p * probs.max(axis=-1, keepdims=True), logits, -np.inf)
+
+    resultado = verificar("min-p", filtro)
+    assert resultado.estado == "incorreto"
+    assert "Traceback" not in resultado.mensagem
+
+
+def test_min_p_log_com_sinal_trocado_e_recusado():
+    def filtro(logits, p):
+        corte = logits.max(axis=-1, keepdims=True) - np.log(p)  # - em vez de +
+        return np.where(logits >= corte, logits, -np.inf)
+
+    resultado = verificar("min-p", filtro)
+    assert resultado.estado == "incorreto" and resultado.diagnostico == "selecao-errada"
+    assert "pôs -inf em" in resultado.mensagem
+
+
+def test_min_p_logits_alterados_no_lugar():
+    def altera(logits, p):
+        logits[~np.isfinite(min_p(logits, p))] = -np.inf
+        return logits
+
+    resultado = verificar("min-p", altera)
+    assert resultado.diagnostico == "entrada-alterada"
+    assert "alterou o argumento `logits` no lugar" in resultado.mensagem
+    assert "`p`" not in resultado.mensagem
+
+
+def test_min_p_so_os_mantidos_nomeia_o_formato():
+    resultado = verificar("min-p", lambda logits, p: logits[np.isfinite(min_p(logits, p))])
+    assert resultado.diagnostico == "formato"
+    assert obter("min-p").formato in resultado.mensagem
+
+
+def test_min_p_mascara_no_lugar_dos_logits_e_recusada():
+    resultado = verificar("min-p", lambda logits, p: np.isfinite(min_p(logits, p)))
+    assert resultado.estado == "incorreto"
+
+
+# ---------------------------------------------------------------------------------------------
+# Quando top-p e min-p discordam (issue 14)
+
+
+def _entropia_relativa(q):
+    """A entropia de q como fração da máxima, ln V: 0 com um item só, 1 na uniforme."""
+    q = np.asarray(q, dtype=float)
+    return float(-(q * np.log(q)).sum() / np.log(q.size))
+
+
+def _tamanhos(q, p_top=0.9, p_min=0.1):
+    x = np.log(q)
+    return int(np.isfinite(top_p(x, p_top)).sum()), int(np.isfinite(min_p(x, p_min)).sum())
+
+
+def test_as_distribuicoes_intermediarias_sao_intermediarias_e_discordam():
+    # o que o capítulo diz delas: probabilidades que somam 1, entropia entre 20% e 90% da
+    # máxima (os extremos do exercício de lápis e papel têm 14% e 100%), e os tamanhos
+    for q in (cap07.CAUDA_LONGA, cap07.CANDIDATOS_PARELHOS):
+        assert q.size == 20 and np.all(q > 0) and np.isclose(q.sum(), 1.0)
+        assert 0.2 <= _entropia_relativa(q) <= 0.9
+    assert _tamanhos(cap07.CAUDA_LONGA) == (17, 1)
+    assert _tamanhos(cap07.CANDIDATOS_PARELHOS) == (4, 6)
+    concentrada, uniforme = np.array([0.96, 0.01, 0.01, 0.01, 0.01]), np.full(5, 0.2)
+    assert _entropia_relativa(concentrada) < 0.2 and _entropia_relativa(uniforme) > 0.9
+    assert _tamanhos(concentrada) == (1, 1) and _tamanhos(uniforme) == (5, 5)
+
+
+def test_os_casos_tem_discordancia_nos_dois_sentidos_e_concordancia():
+    ex = obter("top-p-vs-min-p")
+    valores = np.concatenate([np.ravel(ex.referencia(*c.args)) for c in ex.casos()])
+    assert (valores > 0).any() and (valores < 0).any() and (valores == 0).any()
+
+
+def test_um_conjunto_sempre_contem_o_outro():
+    # a explicação diz que a diferença de tamanho basta: os dois mantêm os mais prováveis
+    for caso in obter("top-p-vs-min-p").casos():
+        logits, p_top, p_min = caso.args
+        a, b = np.isfinite(top_p(logits, p_top)), np.isfinite(min_p(logits, p_min))
+        assert np.all(((a & ~b).sum(axis=-1) == 0) | ((b & ~a).sum(axis=-1) == 0))
+
+
+def _discordancia_com_o_companion(logits, p_top, p_min):
+    mantidos_top = np.isfinite(top_p(logits, p_top)).sum(axis=-1)
+    return mantidos_top - np.isfinite(min_p(logits, p_min)).sum(axis=-1)
+
+
+def _discordancia_em_laco(logits, p_top, p_min):
+    linhas = np.atleast_2d(logits)
+    saida = []
+    for linha in linhas:
+        a = sum(1 for v in top_p(linha, p_top) if v != -np.inf)
+        b = sum(1 for v in min_p(linha, p_min) if v != -np.inf)
+        saida.append(a - b)
+    return saida[0] if np.ndim(logits) == 1 else np.array(saida)
+
+
+def _discordancia_com_torch(logits, p_top, p_min):
+    x = torch.as_tensor(logits)
+    probs = torch.softmax(x, dim=-1)
+    ordenadas, _ = torch.sort(probs, dim=-1, descending=True, stable=True)
+    no_top = ((torch.cumsum(ordenadas, dim=-1) - ordenadas) < p_top).sum(dim=-1)
+    no_min = (probs >= p_min * probs.amax(dim=-1, keepdim=True)).sum(dim=-1)
+    return (no_top - no_min).numpy()
+
+
+@pytest.mark.parametrize(
+    "resposta",
+    [
+        _discordancia_com_o_companion,
+        _discordancia_em_laco,
+        _discordancia_com_torch,
+        # floats em vez de inteiros, e a resposta como lista: valem pelos valores
+        lambda logits, p_top, p_min: np.float32(1.0) * cap07.discordancia(logits, p_top, p_min),
+        lambda logits, p_top, p_min: np.asarray(cap07.discordancia(logits, p_top, p_min)).tolist(),
+    ],
+)
+def test_respostas_corretas_discordancia(resposta):
+    resultado = verificar("top-p-vs-min-p", resposta)
+    assert resultado.ok, resultado.mensagem
+
+
+def _discordancia_ao_contrario(logits, p_top, p_min):
+    return np.isfinite(min_p(logits, p_min)).sum(-1) - np.isfinite(top_p(logits, p_top)).sum(-1)
+
+
+def _discordancia_com_os_p_trocados(logits, p_top, p_min):
+    return np.isfinite(top_p(logits, p_min)).sum(-1) - np.isfinite(min_p(logits, p_top)).sum(-1)
+
+
+def _discordancia_do_lote(logits, p_top, p_min):
+    return int(np.isfinite(top_p(logits, p_top)).sum() - np.isfinite(min_p(logits, p_min)).sum())
+
+
+def _discordancia_nao_nulos(logits, p_top, p_min):
+    return np.count_nonzero(top_p(logits, p_top), axis=-1) - np.count_nonzero(
+        min_p(logits, p_min), axis=-1
+    )
+
+
+def _discordancia_em_modulo(logits, p_top, p_min):
+    return abs(_discordancia_com_o_companion(logits, p_top, p_min))
+
+
+@pytest.mark.parametrize(
+    "resposta, diagnostico",
+    [
+        (_discordancia_ao_contrario, "sinal-trocado"),
+        (_discordancia_com_os_p_trocados, "troca-os-p"),
+        (_discordancia_do_lote, "conta-o-lote"),
+        (_discordancia_nao_nulos, "conta-nao-nulos"),
+        (_discordancia_em_modulo, "modulo"),
+    ],
+)
+def test_familias_de_erro_discordancia(resposta, diagnostico):
+    resultado = verificar("top-p-vs-min-p", resposta)
+    assert resultado.estado == "incorreto"
+    assert resultado.diagnostico == diagnostico, resultado.mensagem
+
+
+def test_discordancia_que_so_diz_se_discordam_e_recusada():
+    def discordam(logits, p_top, p_min):
+        return _discordancia_com_o_companion(logits, p_top, p_min) != 0
+
+    resultado = verificar("top-p-vs-min-p", discordam)
+    assert resultado.estado == "incorreto"
+    assert resultado.diagnostico != "modulo"  # 0/1 não é o valor absoluto da diferença
+
+
+def test_discordancia_que_devolve_os_dois_tamanhos_nomeia_o_formato():
+    def os_dois(logits, p_top, p_min):
+        return np.stack(
+            [np.isfinite(top_p(logits, p_top)).sum(-1), np.isfinite(min_p(logits, p_min)).sum(-1)]
+        )
+
+    resultado = verificar("top-p-vs-min-p", os_dois)
+    assert resultado.diagnostico == "formato"
+    assert obter("top-p-vs-min-p").formato in resultado.mensagem
+
+
+def test_discordancia_com_o_esqueleto_do_min_p_e_nao_tentado():
+    # no capítulo, quem ainda não escreveu filtro_min_p e o usa aqui vê «ainda não tentado»
+    def filtro_min_p(logits, p):
+        raise NotImplementedError
+
+    def usa_o_seu(logits, p_top, p_min):
+        mantidos_top = np.isfinite(top_p(logits, p_top)).sum(axis=-1)
+        return mantidos_top - np.isfinite(filtro_min_p(logits, p_min)).sum(axis=-1)
+
+    assert verificar("top-p-vs-min-p", usa_o_seu).estado == "nao_tentado"

@@ -1,4 +1,5 @@
-"""Exercícios do capítulo 7 (Amostragem): ``top-k`` e ``top-p``."""
+"""Exercícios do capítulo 7 (Amostragem): ``top-k``, ``top-p``, ``min-p`` e
+``top-p-vs-min-p`` (quantos itens o top-p mantém a mais que o min-p)."""
 
 from __future__ import annotations
 
@@ -522,6 +523,324 @@ TOP_P = registrar(
             "Na ordem decrescente, um token entra enquanto a massa dos que vêm antes dele for "
             "menor que $p$: assim entra o que cruza $p$, e quando a massa bate $p$ exatamente "
             "nenhum a mais entra — a regra do `TopPLogitsWarper` do Hugging Face."
+        ),
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# min-p: a referência e os erros plausíveis
+
+
+def filtro_min_p(logits, p):
+    """Mantém os tokens com probabilidade de pelo menos p vezes a do mais provável; os outros:
+    -inf."""
+    logits = np.asarray(logits, dtype=float)
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    probs = e / e.sum(axis=-1, keepdims=True)
+    # o limiar é relativo ao mais provável da própria linha; «>=»: quem está no limiar fica
+    limiar = p * probs.max(axis=-1, keepdims=True)
+    return np.where(probs >= limiar, logits, -np.inf)
+
+
+def _min_p_a_partir(logits, probs, limiar):
+    # o resto da referência, a partir das probabilidades e do limiar que o estudante calculou
+    return np.where(probs >= limiar, logits, -np.inf)
+
+
+def _compara_logits_min_p(logits, p):
+    logits = np.asarray(logits, dtype=float)
+    # p vezes o maior logit, e não p vezes a maior probabilidade
+    return np.where(logits >= p * logits.max(axis=-1, keepdims=True), logits, -np.inf)
+
+
+def _limiar_absoluto_min_p(logits, p):
+    logits = np.asarray(logits, dtype=float)
+    probs = _probabilidades_estaveis(logits)
+    return _min_p_a_partir(logits, probs, p)  # p sozinho, sem o mais provável
+
+
+def _maximo_global_min_p(logits, p):
+    logits = np.asarray(logits, dtype=float)
+    probs = _probabilidades_estaveis(logits)
+    return _min_p_a_partir(logits, probs, p * probs.max())  # o máximo do lote inteiro
+
+
+def _estrito_min_p(logits, p):
+    logits = np.asarray(logits, dtype=float)
+    probs = _probabilidades_estaveis(logits)
+    return np.where(probs > p * probs.max(axis=-1, keepdims=True), logits, -np.inf)
+
+
+def _softmax_ingenua_min_p(logits, p):
+    logits = np.asarray(logits, dtype=float)
+    probs = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    return _min_p_a_partir(logits, probs, p * probs.max(axis=-1, keepdims=True))
+
+
+def _devolve_probabilidades_min_p(logits, p):
+    return _probabilidades_estaveis(filtro_min_p(logits, p))
+
+
+def _zeros_min_p(logits, p):
+    filtrados = filtro_min_p(logits, p)
+    return np.where(np.isinf(filtrados), 0.0, filtrados)
+
+
+ERROS_MIN_P = (
+    ErroConhecido(
+        "compara-logits",
+        _compara_logits_min_p,
+        "você comparou logits, e não probabilidades: p · (maior logit) não é um limiar de "
+        "probabilidade — com logits negativos, ele fica acima do próprio máximo e apaga a "
+        "linha inteira. O corte é q_i >= p · max_j q_j, com q = softmax(logits); em logits, "
+        "o mesmo corte é logits >= max + log(p), uma soma, e não um produto.",
+    ),
+    ErroConhecido(
+        "limiar-absoluto",
+        _limiar_absoluto_min_p,
+        "você manteve os tokens com probabilidade >= p: isso é um piso fixo (o epsilon "
+        "sampling), e não o min-p. No min-p o limiar é relativo ao mais provável da linha: "
+        "q_i >= p · max_j q_j.",
+    ),
+    ErroConhecido(
+        "maximo-global",
+        _maximo_global_min_p,
+        "máximo global: você multiplicou p pela maior probabilidade do lote inteiro "
+        "(probs.max()), e não pela de cada linha. Numa linha em que o modelo hesita, o "
+        "limiar de outra, mais confiante, corta tokens que deveriam ficar. Use "
+        "probs.max(axis=-1, keepdims=True).",
+    ),
+    ErroConhecido(
+        "estrito",
+        _estrito_min_p,
+        "empate no limiar: um token com probabilidade exatamente igual a p · max fica (o "
+        "Hugging Face remove só quem é estritamente menor). Use “>=”, e não “>”: com p = 1, "
+        "“>” remove até o mais provável; com p = 0, remove os tokens cuja probabilidade "
+        "virou 0.",
+    ),
+    ErroConhecido(
+        "softmax-ingenua",
+        _softmax_ingenua_min_p,
+        "softmax ingênua: np.exp(logits) sem subtrair o máximo estoura com logits na casa dos "
+        "milhares (inf/inf = nan) e vira 0 com logits muito negativos (0/0 = nan); nenhuma "
+        "comparação com nan é verdadeira, e a linha inteira vira -inf. Subtraia "
+        "logits.max(axis=-1, keepdims=True) antes de exp — ou compare em logits: "
+        "logits >= max + log(p).",
+    ),
+    ErroConhecido(
+        "devolve-probabilidades",
+        _devolve_probabilidades_min_p,
+        "o filtro devolve logits (com -inf nos removidos), não probabilidades: a softmax vem "
+        "depois, na hora de sortear — e depois de outros filtros, se houver.",
+    ),
+    ErroConhecido(
+        "zeros",
+        _zeros_min_p,
+        "os removidos devem virar -inf, não 0: um logit 0 ainda tem probabilidade e^0 > 0 "
+        "depois da softmax; só -inf dá probabilidade zero.",
+    ),
+)
+
+_REGRA_MIN_P = (
+    "Fica todo token com probabilidade maior ou igual a p vezes a do mais provável da sua "
+    "linha (o limiar é relativo, e quem está exatamente no limiar fica); os outros viram -inf."
+)
+
+
+def _sintoma_min_p(caso: Caso, esperado: np.ndarray, obtido: np.ndarray):
+    return _sintoma_selecao(esperado, obtido, _REGRA_MIN_P)
+
+
+#: Duas distribuições intermediárias (20 itens; a entropia entre 20% e 90% da máxima, ln 20)
+#: em que top-p = 0,9 e min-p = 0,1 discordam, uma em cada sentido.
+#: Uma cauda longa: um favorito com 0,43 e 19 itens com 0,03 cada. O top-p precisa de 16 itens
+#: da cauda para juntar 0,9 (0,43 + 16 · 0,03 = 0,91) e fica com 17; o min-p corta abaixo de
+#: 0,1 · 0,43 = 0,043 e fica só com o favorito.
+CAUDA_LONGA = np.array([0.43] + [0.03] * 19)
+#: Candidatos parelhos: três itens já somam 0,87, e o quarto leva a 0,91; o top-p para aí (4
+#: itens). O min-p corta abaixo de 0,1 · 0,33 = 0,033 e mantém também o quinto e o sexto
+#: (0,04 e 0,036): 6 itens.
+CANDIDATOS_PARELHOS = np.array([0.33, 0.30, 0.24, 0.04, 0.04, 0.036] + [0.001] * 14)
+
+
+def _casos_min_p() -> list[Caso]:
+    rng = np.random.default_rng(79)
+    return [
+        # o exemplo de companion.sampling.min_p: o corte é 0,2 · 0,5 = 0,1
+        Caso((np.log(np.array([0.5, 0.3, 0.15, 0.05])), 0.2)),
+        Caso((np.array([2.0, 0.0, -1.0, -3.0]), 0.1)),
+        # logits todos negativos: p vezes o maior logit fica acima do próprio máximo
+        Caso((np.array([-1.0, -2.0, -4.0, -1.5]), 0.3)),
+        # p = 1: ficam só os empatados com o mais provável (exatamente no limiar)
+        Caso((np.array([1.0, 1.0, 0.0]), 1.0)),
+        # p = 0: nada sai, nem o token cuja probabilidade virou 0 (0 >= 0)
+        Caso((np.array([0.0, -800.0, -3.0]), 0.0)),
+        # linhas de confianças diferentes: o limiar de uma não vale para a outra
+        Caso((np.array([[5.0, 0.0, 0.0, 1.0], [1.0, 1.0, 0.5, -0.5]]), 0.3)),
+        # logits na casa dos milhares e das centenas negativas: a softmax ingênua dá nan
+        Caso((np.array([1000.0, 1001.0, 999.0, 995.0]), 0.1)),
+        Caso((np.array([-800.0, -790.0, -795.0, -792.0]), 0.1)),
+        # -inf que veio de outro filtro (top-k, top-p) continua -inf
+        Caso((np.array([[0.0, 2.0, -np.inf, 1.0, -1.0], [3.0, -np.inf, 3.0, 0.0, 1.0]]), 0.2)),
+        # as distribuições intermediárias em que top-p = 0,9 e min-p = 0,1 discordam
+        Caso((np.log(np.stack([CAUDA_LONGA, CANDIDATOS_PARELHOS])), 0.1)),
+        Caso((rng.normal(scale=2.0, size=(4, 25)), 0.1)),
+        Caso(
+            (
+                rng.normal(scale=2.0, size=(3, 40)) + np.array([[2000.0], [-900.0], [0.0]]),
+                0.05,
+            )
+        ),
+    ]
+
+
+MIN_P = registrar(
+    Exercicio(
+        id="min-p",
+        titulo="O filtro min-p",
+        parametros=("logits", "p"),
+        referencia=filtro_min_p,
+        casos=_casos_min_p,
+        dicas=(
+            "Calcule as probabilidades de cada linha (com a softmax estável) e o limiar: p vezes "
+            "a maior probabilidade da linha.",
+            "O máximo é o de cada linha: `probs.max(axis=-1, keepdims=True)`. Fica quem tem "
+            "probabilidade maior ou igual ao limiar — o “igual” importa com p = 1 e p = 0.",
+            "`np.where(probs >= limiar, logits, -np.inf)`. Ou, sem softmax nenhuma: q_i >= p · "
+            "q_max é o mesmo que logits >= max + log(p).",
+        ),
+        erros_conhecidos=ERROS_MIN_P,
+        sintomas=_sintoma_min_p,
+        formato="o mesmo formato de logits, (V,) ou (B, V): os logits mantidos e -inf nos "
+        "removidos",
+        explicacao=(
+            "O min-p compara cada probabilidade com $p$ vezes a do mais provável da mesma linha; "
+            "quem está exatamente no limiar fica, e os removidos viram $-\\infty$ — a regra do "
+            "`MinPLogitsWarper` do Hugging Face. Como só a razão $q_i / q_{\\max} = "
+            "e^{u_i - u_{\\max}}$ importa, nem é preciso normalizar: o corte equivale a "
+            "$u_i \\ge u_{\\max} + \\ln p$."
+        ),
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# top-p contra min-p: quantos tokens um mantém a mais que o outro
+
+
+def discordancia(logits, p_top, p_min):
+    """Quantos tokens o top-p mantém a mais que o min-p, em cada linha (negativo: a menos)."""
+    no_top_p = np.isfinite(filtro_top_p(logits, p_top)).sum(axis=-1)
+    no_min_p = np.isfinite(filtro_min_p(logits, p_min)).sum(axis=-1)
+    return no_top_p - no_min_p
+
+
+def _mantidos(filtrados):
+    return np.isfinite(filtrados).sum(axis=-1)
+
+
+def _sinal_trocado(logits, p_top, p_min):
+    return _mantidos(filtro_min_p(logits, p_min)) - _mantidos(filtro_top_p(logits, p_top))
+
+
+def _troca_os_p(logits, p_top, p_min):
+    return _mantidos(filtro_top_p(logits, p_min)) - _mantidos(filtro_min_p(logits, p_top))
+
+
+def _conta_o_lote(logits, p_top, p_min):
+    # sem axis: soma as linhas todas
+    no_top_p = np.isfinite(filtro_top_p(logits, p_top)).sum()
+    return no_top_p - np.isfinite(filtro_min_p(logits, p_min)).sum()
+
+
+def _conta_nao_nulos(logits, p_top, p_min):
+    # -inf não é zero: conta os removidos também (e deixa de contar um logit 0 que ficou)
+    no_top_p = np.count_nonzero(filtro_top_p(logits, p_top), axis=-1)
+    return no_top_p - np.count_nonzero(filtro_min_p(logits, p_min), axis=-1)
+
+
+def _modulo(logits, p_top, p_min):
+    return np.abs(discordancia(logits, p_top, p_min))
+
+
+ERROS_DISCORDANCIA = (
+    ErroConhecido(
+        "sinal-trocado",
+        _sinal_trocado,
+        "o sinal está trocado: a resposta é (mantidos pelo top-p) − (mantidos pelo min-p), "
+        "positiva quando o top-p mantém mais — na cauda longa, por exemplo.",
+    ),
+    ErroConhecido(
+        "troca-os-p",
+        _troca_os_p,
+        "os dois p estão trocados: p_top vai para o top-p (a massa a juntar) e p_min para o "
+        "min-p (a fração do mais provável).",
+    ),
+    ErroConhecido(
+        "conta-o-lote",
+        _conta_o_lote,
+        "você contou os tokens do lote inteiro (.sum() sem axis): a resposta tem um número "
+        "por linha. Conte ao longo do último eixo: np.isfinite(filtrados).sum(axis=-1).",
+    ),
+    ErroConhecido(
+        "conta-nao-nulos",
+        _conta_nao_nulos,
+        "você contou os logits diferentes de zero: -inf não é zero (os removidos entram na "
+        "conta), e um logit 0 que ficou não entra. Os mantidos são os finitos: "
+        "np.isfinite(filtrados).sum(axis=-1).",
+    ),
+    ErroConhecido(
+        "modulo",
+        _modulo,
+        "o sinal importa: quando o min-p mantém mais tokens que o top-p (vários candidatos "
+        "parelhos), a resposta é negativa. Não tome o valor absoluto.",
+    ),
+)
+
+
+def _casos_discordancia() -> list[Caso]:
+    rng = np.random.default_rng(80)
+    concentrada = np.log(np.array([0.96, 0.01, 0.01, 0.01, 0.01]))
+    lote = np.stack([CAUDA_LONGA, CANDIDATOS_PARELHOS, np.array([0.962] + [0.002] * 19)])
+    quase_uniforme = np.linspace(0.0, -0.6, 20)
+    return [
+        # os dois extremos do exercício de lápis e papel: os dois concordam
+        Caso((concentrada, 0.9, 0.1)),
+        Caso((np.zeros(5), 0.9, 0.1)),
+        # as intermediárias: o top-p mantém mais (cauda longa) e menos (candidatos parelhos)
+        Caso((np.log(CAUDA_LONGA), 0.9, 0.1)),
+        Caso((np.log(CANDIDATOS_PARELHOS), 0.9, 0.1)),
+        Caso((np.log(lote), 0.9, 0.1)),
+        # os mesmos logits somados a uma constante: a cauda tem logit 0 exatamente
+        Caso((np.log(CAUDA_LONGA / 0.03), 0.9, 0.1)),
+        Caso((np.array([[2.0, 1.0, 0.0, -1.0], [0.5, 0.0, -0.2, -3.0]]), 0.5, 0.3)),
+        Caso((rng.normal(scale=2.0, size=(5, 30)), 0.8, 0.05)),
+        Caso((np.stack([quase_uniforme, quase_uniforme[::-1]]), 0.9, 0.1)),
+        Caso((rng.normal(size=(3, 20)) + np.array([[1000.0], [-800.0], [0.0]]), 0.9, 0.1)),
+    ]
+
+
+DISCORDANCIA = registrar(
+    Exercicio(
+        id="top-p-vs-min-p",
+        titulo="Quando top-p e min-p discordam",
+        parametros=("logits", "p_top", "p_min"),
+        referencia=discordancia,
+        casos=_casos_discordancia,
+        dicas=(
+            "Aplique os dois filtros (os seus, ou sampling.top_p e sampling.min_p) e conte, em "
+            "cada linha, quantos logits continuam finitos.",
+            "`np.isfinite(filtrados).sum(axis=-1)` conta os mantidos de cada linha; a resposta "
+            "é a conta do top-p menos a do min-p.",
+        ),
+        erros_conhecidos=ERROS_DISCORDANCIA,
+        formato="um inteiro por linha: um número para logits (V,), um array (B,) para (B, V)",
+        explicacao=(
+            "Os dois filtros mantêm os mais prováveis, então um conjunto contém o outro e a "
+            "diferença de tamanho diz tudo. O top-p para quando a massa acumulada chega a "
+            "$p_{\\text{top}}$; o min-p mantém quem tem pelo menos $p_{\\min}$ vezes a "
+            "probabilidade do mais provável. Numa cauda longa de itens pequenos, o top-p "
+            "precisa de muitos deles (positivo); com vários candidatos parelhos, ele completa a "
+            "massa cedo e corta itens que o min-p ainda acha plausíveis (negativo)."
         ),
     )
 )
