@@ -566,6 +566,30 @@ def test_as_distribuicoes_intermediarias_sao_intermediarias_e_discordam():
     concentrada, uniforme = np.array([0.96, 0.01, 0.01, 0.01, 0.01]), np.full(5, 0.2)
     assert _entropia_relativa(concentrada) < 0.2 and _entropia_relativa(uniforme) > 0.9
     assert _tamanhos(concentrada) == (1, 1) and _tamanhos(uniforme) == (5, 5)
+    # os números que a solução do capítulo cita
+    assert round(_entropia_relativa(concentrada), 2) == 0.14
+    assert round(_entropia_relativa(cap07.CAUDA_LONGA), 2) == 0.79
+    assert round(_entropia_relativa(cap07.CANDIDATOS_PARELHOS), 2) == 0.52
+    assert _tamanhos(np.full(25, 0.04)) == (23, 25)
+
+
+def test_quando_discordam_segue_a_massa_acumulada():
+    # com S_k a massa dos k mais prováveis e k_min os mantidos pelo min-p: o top-p mantém mais
+    # se S_{k_min} < p_top, menos se S_{k_min - 1} >= p_top, e o mesmo nos outros casos
+    rng = np.random.default_rng(14)
+    distribuicoes = [cap07.CAUDA_LONGA, cap07.CANDIDATOS_PARELHOS, np.full(25, 0.04)]
+    distribuicoes += [
+        rng.dirichlet(np.full(20, alfa)) for alfa in (0.1, 0.3, 1.0) for _ in range(30)
+    ]
+    for q in distribuicoes:
+        k_top, k_min = _tamanhos(q)
+        S = np.cumsum(np.sort(q)[::-1])
+        if S[k_min - 1] < 0.9:
+            assert k_top > k_min
+        elif k_min >= 2 and S[k_min - 2] >= 0.9:
+            assert k_top < k_min
+        else:
+            assert k_top == k_min
 
 
 def test_os_casos_tem_discordancia_nos_dois_sentidos_e_concordancia():
