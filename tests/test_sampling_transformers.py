@@ -42,14 +42,26 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from numpy.testing import assert_array_equal  # noqa: E402
 from transformers.generation.logits_process import (  # noqa: E402
+    EpsilonLogitsWarper,
+    EtaLogitsWarper,
     MinPLogitsWarper,
     RepetitionPenaltyLogitsProcessor,
     TemperatureLogitsWarper,
     TopKLogitsWarper,
     TopPLogitsWarper,
+    TypicalLogitsWarper,
 )
 
-from companion.sampling import min_p, repetition_penalty, temperature, top_k, top_p  # noqa: E402
+from companion.sampling import (  # noqa: E402
+    epsilon_cutoff,
+    eta_cutoff,
+    min_p,
+    repetition_penalty,
+    temperature,
+    top_k,
+    top_p,
+    typical_p,
+)
 
 DTYPES = [np.float16, np.float32, np.float64]
 SEM_IDS = torch.zeros((1, 0), dtype=torch.long)  # os warpers não olham input_ids
@@ -60,8 +72,13 @@ def uma_thread():
     # tensores pequenos: com várias threads, numa máquina ocupada, o torch gasta mais esperando
     # as threads que calculando
     antes = torch.get_num_threads()
+    validar = torch.distributions.Distribution._validate_args
     torch.set_num_threads(1)
+    # o EtaLogitsWarper passa os logits por uma Categorical, que recusa uma linha só de -inf
+    # (os outros warpers a devolvem como está); sem a validação, ele também a devolve
+    torch.distributions.Distribution.set_default_validate_args(False)
     yield
+    torch.distributions.Distribution.set_default_validate_args(validar)
     torch.set_num_threads(antes)
 
 
@@ -273,3 +290,177 @@ def test_a_fronteira_exata():
         nosso, deles = top_p(x, p), hf(TopPLogitsWarper(p), x)
         assert np.isfinite(nosso).sum() == np.isfinite(deles).sum() == quantos
         assert_array_equal(np.flatnonzero(np.isfinite(nosso)), np.arange(quantos))
+
+
+# ---------------------------------------------------------------------------------------------
+# Typical, ε e η (issue 14): os mesmos tokens, a menos da ordem dos empates e da fronteira
+
+
+def _referencia_f64(linha):
+    """log q, q e a entropia H de uma linha, em float64 (os tokens -inf ficam com q = 0)."""
+    x = linha.astype(np.float64)
+    finitos = np.isfinite(x)
+    m = np.max(x[finitos])
+    log_q = np.where(finitos, x - m, -np.inf)
+    log_q = log_q - np.log(np.sum(np.exp(log_q)))
+    q = np.exp(log_q)
+    H = -np.sum(q[finitos] * log_q[finitos])
+    return log_q, q, H
+
+
+def confere_typical(linha, nosso, deles, p, minimo, contador):
+    """Os grupos de logits iguais que diferem têm de estar na fronteira: a massa acumulada (na
+    ordem do desvio d = |-log q - H|) a um arredondamento de p, ou o desvio do grupo a um
+    arredondamento do de outro grupo (o transformers, que calcula d no dtype e ordena com
+    torch.sort, pode trocar a ordem dos dois)."""
+    fica_c, fica_h = np.isfinite(nosso), np.isfinite(deles)
+    if not np.any(np.isfinite(linha)):
+        return
+    valores, tamanhos, cc, ch = contagens(linha, fica_c, fica_h)
+    if np.array_equal(cc, ch):
+        return
+    eps = float(np.finfo(linha.dtype).eps)
+    H = _referencia_f64(linha)[2]
+    log_q = valores - float(np.max(valores))
+    log_q = log_q - np.log(np.sum(tamanhos * np.exp(log_q)))  # log q de cada grupo
+    d = np.abs(-log_q - H)
+    ordem = np.argsort(d, kind="stable")
+    massa = (tamanhos * np.exp(log_q))[ordem]
+    depois = np.empty_like(d)
+    depois[ordem] = np.cumsum(massa)  # a massa acumulada até o fim de cada grupo
+    antes = depois - tamanhos * np.exp(log_q)
+    tol_massa = (linha.size + 4) * eps
+    tol_d = 16 * eps * (np.abs(log_q) + H + 1)
+    for g in np.flatnonzero(cc != ch):
+        na_massa = min(abs(antes[g] - p), abs(depois[g] - p)) <= tol_massa
+        vizinhos = np.abs(d - d[g]) <= tol_d[g] + tol_d
+        vizinhos[g] = False
+        assert na_massa or np.any(vizinhos), (
+            f"typical (p = {p}, min_tokens_to_keep = {minimo}, {linha.dtype}): o grupo de logit "
+            f"{valores[g]} (d = {d[g]:.6g}, massa {antes[g]:.6g} a {depois[g]:.6g}) difere: "
+            f"companion {cc[g]}, transformers {ch[g]}"
+        )
+        contador["fronteira"] += 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_typical_mesmos_tokens(dtype):
+    contador = {"linhas": 0, "fronteira": 0}
+    for x in casos(dtype, 8, n=60):
+        V = x.shape[-1]
+        for p in (0.1, 0.5, 0.9, 0.999):
+            for minimo in (1, 3, V + 5):
+                nosso = typical_p(x, p, min_tokens_to_keep=minimo)
+                deles = hf(TypicalLogitsWarper(p, min_tokens_to_keep=minimo), x)
+                assert nosso.dtype == deles.dtype
+                confere_valores(x, nosso, deles)
+                for b in range(x.shape[0]):
+                    contador["linhas"] += 1
+                    confere_typical(x[b], nosso[b], deles[b], p, minimo, contador)
+    # em float16, o transformers calcula d no próprio float16 (3 algarismos): desvios que o
+    # float32 do companion separa empatam nele, e as trocas na fronteira são mais comuns
+    limite = 0.05 if dtype == np.float16 else 0.02
+    assert contador["fronteira"] <= limite * contador["linhas"], contador
+
+
+def confere_piso(linha, nosso, deles, eta, contador, rotulo):
+    """ε e η: um grupo só pode diferir se a probabilidade dele está a um arredondamento do
+    corte η (o transformers calcula q, H e η no dtype dos logits)."""
+    fica_c, fica_h = np.isfinite(nosso), np.isfinite(deles)
+    if not np.any(np.isfinite(linha)):
+        return
+    valores, _, cc, ch = contagens(linha, fica_c, fica_h)
+    if np.array_equal(cc, ch):
+        return
+    _, q, _ = _referencia_f64(linha)
+    info = np.finfo(linha.dtype)
+    tolerancia = (linha.size + 8) * float(info.eps) * eta + float(info.smallest_subnormal)
+    for g in np.flatnonzero(cc != ch):
+        q_g = q[np.flatnonzero(linha == valores[g])[0]]
+        assert abs(q_g - eta) <= tolerancia, (
+            f"{rotulo} ({linha.dtype}): o grupo de logit {valores[g]} (q = {q_g:.6g}, corte "
+            f"{eta:.6g}) difere: companion {cc[g]}, transformers {ch[g]}"
+        )
+        contador["fronteira"] += 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_epsilon_e_eta_mesmos_tokens(dtype):
+    contador = {"linhas": 0, "fronteira": 0}
+    for x in casos(dtype, 9, n=60):
+        V = x.shape[-1]
+        for epsilon in (1e-4, 3e-3, 0.05, 0.3, 0.9):
+            for minimo in (1, 3, V + 5):
+                pares = (
+                    (epsilon_cutoff, EpsilonLogitsWarper, "ε"),
+                    (eta_cutoff, EtaLogitsWarper, "η"),
+                )
+                for nossa, warper, rotulo in pares:
+                    nosso = nossa(x, epsilon, min_tokens_to_keep=minimo)
+                    deles = hf(warper(epsilon, min_tokens_to_keep=minimo), x)
+                    assert nosso.dtype == deles.dtype
+                    confere_valores(x, nosso, deles)
+                    for b in range(x.shape[0]):
+                        contador["linhas"] += 1
+                        if not np.any(np.isfinite(x[b])):
+                            continue
+                        H = _referencia_f64(x[b])[2]
+                        corte = (
+                            epsilon
+                            if rotulo == "ε"
+                            else min(epsilon, np.sqrt(epsilon) * np.exp(-H))
+                        )
+                        confere_piso(x[b], nosso[b], deles[b], corte, contador, rotulo)
+    assert contador["fronteira"] <= 0.02 * contador["linhas"], contador
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_typical_epsilon_eta_num_vocabulario_real(dtype):
+    # V = 50 257 (o do GPT-2), logits de escalas de um modelo de verdade, com empates
+    rng = np.random.default_rng(10)
+    x = rng.normal(scale=3.0, size=(3, 50257))
+    x[1] = np.round(x[1], 1)
+    x[2, ::3] = -np.inf
+    x = x.astype(dtype)
+    contador = {"linhas": 0, "fronteira": 0}
+    for p in (0.2, 0.9, 0.99):
+        nosso, deles = typical_p(x, p), hf(TypicalLogitsWarper(p), x)
+        for b in range(3):
+            contador["linhas"] += 1
+            confere_typical(x[b], nosso[b], deles[b], p, 1, contador)
+    for epsilon in (3e-4, 9e-4, 0.01):
+        for nossa, warper in ((epsilon_cutoff, EpsilonLogitsWarper), (eta_cutoff, EtaLogitsWarper)):
+            nosso, deles = nossa(x, epsilon), hf(warper(epsilon), x)
+            assert 0 < np.isfinite(nosso).sum() < np.isfinite(x).sum()  # o filtro age
+            assert np.sum(np.isfinite(nosso) != np.isfinite(deles)) <= 3, (nossa, epsilon)
+    # com V = 50 257, a soma acumulada em float32 do transformers erra até ~(V + 4)·ε ≈ 0,003:
+    # um token de fronteira por linha, às vezes (e só na fronteira, conferido acima)
+    assert contador["fronteira"] <= 3, contador
+
+
+def test_typical_pode_tirar_o_mais_provavel_como_o_transformers():
+    # um token de 0,4 e 30 de 0,02: H ≈ 2,71 nats, e -log 0,02 ≈ 3,91 está mais perto de H
+    # que -log 0,4 ≈ 0,92; com p = 0,45, o corte cai no grupo dos 0,02 (d empatado: todos
+    # ficam), e o mais provável sai
+    x = np.log(np.array([[0.4] + [0.02] * 30]))
+    nosso, deles = typical_p(x, 0.45), hf(TypicalLogitsWarper(0.45), x)
+    assert np.isfinite(nosso).sum() == 30
+    assert nosso[0, 0] == deles[0, 0] == -np.inf
+    assert_array_equal(np.isfinite(nosso), np.isfinite(deles))
+
+
+def test_os_warpers_recusam_o_que_aqui_e_extensao_documentada():
+    # o TypicalLogitsWarper recusa p = 0 e p = 1, e os de ε e η recusam ε = 0: aqui p = 1 e
+    # ε = 0 são a identidade (o generate nem aplica o filtro), e p = 0 mantém o mais típico
+    with pytest.raises(ValueError):
+        TypicalLogitsWarper(1.0)
+    with pytest.raises(ValueError):
+        EpsilonLogitsWarper(0.0)
+    x = np.random.default_rng(0).normal(size=(2, 30))
+    assert_array_equal(typical_p(x, 1.0), x)
+    assert_array_equal(epsilon_cutoff(x, 0.0), x)
+    assert_array_equal(eta_cutoff(x, 0.0), x)
+    # p = 0: o resultado de um p minúsculo no warper
+    assert_array_equal(
+        np.isfinite(typical_p(x, 0.0)), np.isfinite(hf(TypicalLogitsWarper(1e-9), x))
+    )
