@@ -464,3 +464,162 @@ def test_os_warpers_recusam_o_que_aqui_e_extensao_documentada():
     assert_array_equal(
         np.isfinite(typical_p(x, 0.0)), np.isfinite(hf(TypicalLogitsWarper(1e-9), x))
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Com um modelo de brinquedo: a ordem dos filtros do generate e a busca em feixe
+
+
+@pytest.fixture(scope="module")
+def modelo():
+    """Um GPT-2 minúsculo (V = 7, uma camada), de pesos aleatórios com semente: construído
+    aqui, nada baixado. ``initializer_range`` grande dá logits bem separados (sem quase
+    empates entre as hipóteses)."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(0)
+    config = GPT2Config(
+        vocab_size=7,
+        n_positions=32,
+        n_embd=16,
+        n_layer=1,
+        n_head=2,
+        bos_token_id=0,
+        eos_token_id=6,
+        pad_token_id=6,
+        initializer_range=0.5,
+    )
+    return GPT2LMHeadModel(config).eval()
+
+
+@pytest.mark.parametrize(
+    "opcoes",
+    [
+        dict(temperature=0.7, top_k=5, top_p=0.9, min_p=0.05, typical_p=0.8),
+        dict(typical_p=0.5, epsilon_cutoff=3e-3, eta_cutoff=3e-3, repetition_penalty=1.3),
+        dict(temperature=1.5, top_p=0.95, typical_p=0.9, eta_cutoff=0.02),
+        dict(temperature=0.5, top_k=40, min_p=0.1, epsilon_cutoff=0.01, repetition_penalty=2.0),
+    ],
+)
+def test_sample_aplica_os_filtros_na_ordem_do_generate(modelo, opcoes):
+    # a lista de processadores vem do próprio generate (_get_logits_processor), não de uma
+    # ordem escrita aqui; com a mesma semente, sample sorteia pela inversão da acumulada com os
+    # mesmos u que inverse_cdf_sample recebe: os tokens têm de ser os mesmos
+    from transformers import GenerationConfig
+
+    from companion.sampling import inverse_cdf_sample, sample
+
+    processadores = modelo._get_logits_processor(
+        GenerationConfig(do_sample=True, **opcoes),
+        input_ids_seq_length=5,
+        device="cpu",
+        model_kwargs={},
+    )
+    nomes = [type(p).__name__ for p in processadores]
+    if "repetition_penalty" in opcoes:
+        assert nomes[0] == "RepetitionPenaltyLogitsProcessor"
+    rng = np.random.default_rng(11)
+    x = rng.normal(scale=3.0, size=(3, 1000)).astype(np.float32)
+    ids = rng.integers(0, 1000, size=(3, 5))
+    deles = processadores(torch.from_numpy(ids), torch.from_numpy(x.copy())).numpy()
+    probs = torch.softmax(torch.from_numpy(deles).double(), dim=-1).numpy()
+    extras = dict(previous_ids=ids) if "repetition_penalty" in opcoes else {}
+    n = 3000
+    nossos = sample(x, rng=np.random.default_rng(5), num_samples=n, **opcoes, **extras)
+    esperados = inverse_cdf_sample(probs, np.random.default_rng(5).random((3, n)))
+    # o filtro age (senão o teste não distinguiria as ordens)
+    assert np.all(np.isfinite(deles).sum(axis=-1) < 1000)
+    # (a fração tolerada cobre um u a um arredondamento de uma fronteira da acumulada: o
+    # generate filtra x/τ em float32, o companion, (x - max)/τ)
+    assert np.mean(nossos != esperados) <= 1e-3, (nomes, np.mean(nossos != esperados))
+    # e o teste distingue a ordem: com os mesmos processadores na ordem inversa, os tokens
+    # seriam outros
+    from transformers import LogitsProcessorList
+
+    invertidos = LogitsProcessorList(processadores[::-1])
+    outra = invertidos(torch.from_numpy(ids), torch.from_numpy(x.copy())).numpy()
+    probs_outra = torch.softmax(torch.from_numpy(outra).double(), dim=-1).numpy()
+    trocados = inverse_cdf_sample(probs_outra, np.random.default_rng(5).random((3, n)))
+    assert np.mean(nossos != trocados) > 0.01, nomes
+
+
+def _sequencias_do_generate(sequencias, n_prompt, fim):
+    """As sequências (um tensor) do generate, cortadas depois do primeiro eos gerado (o resto
+    é enchimento)."""
+    resultado = []
+    for seq in sequencias.numpy():
+        gerados = seq[n_prompt:]
+        onde = np.flatnonzero(gerados == fim) if fim is not None else []
+        corte = n_prompt + (onde[0] + 1 if len(onde) else gerados.size)
+        resultado.append(seq[:corte])
+    return resultado
+
+
+@pytest.mark.parametrize("semente", [0, 1, 2])
+@pytest.mark.parametrize(
+    "feixes, alfa, parada, fim",
+    [
+        (2, 1.0, False, 6),
+        (3, 0.0, True, 6),
+        (4, 2.0, "never", 6),
+        (5, -1.0, False, 6),
+        (3, 1.0, "never", None),
+        (6, 0.5, True, 6),
+    ],
+)
+def test_beam_search_igual_ao_generate(modelo, semente, feixes, alfa, parada, fim):
+    from companion.sampling import beam_search
+
+    prompt = np.random.default_rng(semente).integers(0, 6, size=3)
+    prompt_t = torch.from_numpy(prompt)[None]
+    with torch.no_grad():
+        saida = modelo.generate(
+            prompt_t,
+            attention_mask=torch.ones_like(prompt_t),
+            num_beams=feixes,
+            num_return_sequences=feixes,
+            do_sample=False,
+            max_new_tokens=6,
+            length_penalty=alfa,
+            early_stopping=parada,
+            eos_token_id=fim,
+            pad_token_id=6,
+            return_dict_in_generate=True,
+            output_scores=True,
+        )
+
+    def passo(seqs):
+        with torch.no_grad():
+            return modelo(torch.from_numpy(seqs)).logits[:, -1]  # um tensor do torch serve
+
+    seqs, pontos = beam_search(
+        passo, feixes, 6, alfa, input_ids=prompt, eos_token_id=fim, early_stopping=parada
+    )
+    deles = _sequencias_do_generate(saida.sequences, 3, fim)
+    assert len(seqs) == len(deles) == feixes
+    for nossa, dele in zip(seqs, deles, strict=True):
+        assert_array_equal(nossa, dele)
+    # o generate soma em float32; aqui, em float64
+    np.testing.assert_allclose(pontos, saida.sequences_scores.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_beam_search_com_um_feixe_e_o_guloso_do_generate(modelo):
+    from companion.sampling import beam_search
+
+    prompt = np.array([0, 3, 1])
+    with torch.no_grad():
+        guloso = modelo.generate(
+            torch.from_numpy(prompt)[None],
+            attention_mask=torch.ones((1, 3), dtype=torch.long),
+            do_sample=False,
+            max_new_tokens=8,
+            eos_token_id=6,
+            pad_token_id=6,
+        )
+
+    def passo(seqs):
+        with torch.no_grad():
+            return modelo(torch.from_numpy(seqs)).logits[:, -1].numpy()
+
+    seqs, _ = beam_search(passo, 1, 8, input_ids=prompt, eos_token_id=6)
+    assert_array_equal(seqs[0], _sequencias_do_generate(guloso, 3, 6)[0])
