@@ -1330,7 +1330,7 @@ def inverse_cdf_sample(probs: ArrayLike, u: ArrayLike) -> np.ndarray:
     if np.any(ruins):
         b, i = np.argwhere(ruins)[0]
         raise ValueError(
-            f"probs deve conter pesos finitos e >= 0; recebido {p2[b, i]!r} na posição "
+            f"probs deve conter pesos finitos e >= 0; recebido {float(p2[b, i])!r} na posição "
             f"{(int(i),) if p.ndim == 1 else (int(b), int(i))}"
         )
     totais = np.sum(p2, axis=-1, dtype=np.float64)
@@ -1343,7 +1343,7 @@ def inverse_cdf_sample(probs: ArrayLike, u: ArrayLike) -> np.ndarray:
         ruim = uu.ravel()[
             np.flatnonzero(np.isnan(uu.ravel()) | (uu.ravel() < 0) | (uu.ravel() >= 1))[0]
         ]
-        raise ValueError(f"u deve estar em [0, 1); recebido {ruim!r}")
+        raise ValueError(f"u deve estar em [0, 1); recebido {float(ruim)!r}")
     if p.ndim == 1:
         return _inversao(p2, uu.reshape(1, -1).astype(np.float64))[0].reshape(uu.shape)
     B = p.shape[0]

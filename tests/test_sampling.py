@@ -13,14 +13,19 @@ from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_array_equal
 
 from companion import softmax
+from companion.alternativas import gumbel_max_sample
 from companion.sampling import (
+    epsilon_cutoff,
+    eta_cutoff,
     greedy,
+    inverse_cdf_sample,
     min_p,
     repetition_penalty,
     sample,
     temperature,
     top_k,
     top_p,
+    typical_p,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -63,6 +68,51 @@ def ref_min_p(x, p, minimo=1):
     return np.where(remover, -np.inf, x)
 
 
+def _log_q(linha):
+    # log q = x - max - log Σ e^{x - max}, a mesma conta do companion (a referência confere a
+    # regra — ordem, corte, empates, min_tokens_to_keep —, não o arredondamento)
+    deslocados = linha - np.max(linha)
+    return deslocados - np.log(np.sum(np.exp(deslocados)))
+
+
+def ref_typical(x, p, minimo=1):
+    # HF: d = |-log q - H|, ordem crescente de d (aqui estável), n = #(acumulada < p) (até
+    # V - 1), sai d > d[n], ficam os minimo primeiros; p = 1 é a identidade (o companion)
+    if p == 1.0:
+        return x.copy()
+    saida = x.copy()
+    for b, linha in enumerate(x):
+        if np.all(linha == -np.inf):
+            continue
+        log_q = _log_q(linha)
+        q = np.exp(log_q)
+        H = -sum(q[i] * log_q[i] for i in range(linha.size) if q[i] > 0)
+        d = np.abs(-log_q - H)
+        ordem = np.argsort(d, kind="stable")
+        acumulada = np.cumsum(q[ordem])
+        n = min(int(np.sum(acumulada < p)), linha.size - 1)
+        for posicao, i in enumerate(ordem):
+            if d[i] > d[ordem[n]] and posicao >= minimo:
+                saida[b, i] = -np.inf
+    return saida
+
+
+def ref_piso(x, corte_de, minimo=1):
+    # HF (ε e η): sai q < corte, salvo os de logit >= o minimo-ésimo maior
+    saida = x.copy()
+    for b, linha in enumerate(x):
+        if np.all(linha == -np.inf):
+            continue
+        log_q = _log_q(linha)
+        q = np.exp(log_q)
+        q_finitos = q[np.isfinite(linha)]
+        H = -np.sum(q_finitos * log_q[np.isfinite(linha)])
+        kesimo = np.sort(linha)[::-1][min(minimo, linha.size) - 1]
+        corte = corte_de(H)
+        saida[b, (q < corte) & (linha < kesimo)] = -np.inf
+    return saida
+
+
 logits_com_empates = hnp.arrays(
     np.float64,
     st.tuples(st.integers(1, 3), st.integers(1, 30)),
@@ -86,6 +136,82 @@ def test_top_p_igual_a_referencia(x, p, minimo):
 @given(logits_com_empates, probabilidades, st.integers(1, 40))
 def test_min_p_igual_a_referencia(x, p, minimo):
     assert_array_equal(min_p(x, p, min_tokens_to_keep=minimo), ref_min_p(x, p, minimo))
+
+
+@given(logits_com_empates, probabilidades, st.integers(1, 40))
+def test_typical_igual_a_referencia(x, p, minimo):
+    assert_array_equal(typical_p(x, p, min_tokens_to_keep=minimo), ref_typical(x, p, minimo))
+
+
+epsilons = st.sampled_from([0.0, 1e-4, 0.5]) | st.floats(0.0, 0.999)
+
+
+@given(logits_com_empates, epsilons, st.integers(1, 40))
+def test_epsilon_e_eta_iguais_a_referencia(x, epsilon, minimo):
+    assert_array_equal(
+        epsilon_cutoff(x, epsilon, min_tokens_to_keep=minimo),
+        ref_piso(x, lambda H: epsilon, minimo),
+    )
+    assert_array_equal(
+        eta_cutoff(x, epsilon, min_tokens_to_keep=minimo),
+        ref_piso(x, lambda H: min(epsilon, np.sqrt(epsilon) * np.exp(-H)), minimo),
+    )
+
+
+def test_typical_exemplo_feito_a_mao():
+    # q = 0,5 / 0,3 / 0,1 / 0,1: H ≈ 1,168 nats; -log q ≈ 0,693 / 1,204 / 2,303 / 2,303;
+    # d ≈ 0,475 / 0,036 / 1,135 / 1,135. Ordem: 0,3, 0,5, e os dois 0,1 (empatados)
+    x = np.log(np.array([0.5, 0.3, 0.1, 0.1]))
+    assert_array_equal(np.isfinite(typical_p(x, 0.2)), [False, True, False, False])
+    assert_array_equal(
+        np.isfinite(typical_p(x, 0.3)), [False, True, False, False]
+    )  # 0,3 < 0,3? não
+    assert_array_equal(np.isfinite(typical_p(x, 0.31)), [True, True, False, False])
+    # o corte cai no grupo dos 0,1: os dois ficam (empate no desvio), mesmo passando de p
+    assert_array_equal(np.isfinite(typical_p(x, 0.85)), [True, True, True, True])
+    assert_array_equal(np.isfinite(typical_p(x, 0.0)), [False, True, False, False])
+    assert_array_equal(
+        np.isfinite(typical_p(x, 0.0, min_tokens_to_keep=3)), [True, True, True, False]
+    )
+
+
+def test_epsilon_e_eta_exemplos_feitos_a_mao():
+    x = np.log(np.array([0.6, 0.3, 0.08, 0.02]))
+    assert_array_equal(np.isfinite(epsilon_cutoff(x, 0.05)), [True, True, True, False])
+    assert_array_equal(np.isfinite(epsilon_cutoff(x, 0.1)), [True, True, False, False])
+    # nenhum token passa de 0,9: fica o de maior logit (min_tokens_to_keep = 1)
+    assert_array_equal(np.isfinite(epsilon_cutoff(x, 0.9)), [True, False, False, False])
+    assert_array_equal(np.isfinite(epsilon_cutoff(x, 0.9, 3)), [True, True, True, False])
+    # η = min(ε, √ε e^{-H}): H ≈ 0,948; com ε = 0,5, √0,5 · e^{-0,948} ≈ 0,274 < 0,5
+    H = -np.sum(np.exp(x) * x)
+    eta = min(0.5, np.sqrt(0.5) * np.exp(-H))
+    assert 0.27 < eta < 0.28
+    assert_array_equal(np.isfinite(eta_cutoff(x, 0.5)), [True, True, False, False])
+    # distribuição plana de V = 1000: H = log V e η = √ε / V, bem abaixo de ε e de 1/V
+    assert np.isfinite(eta_cutoff(np.zeros(1000), 0.01)).all()
+    # o ε, com a mesma distribuição, tira todos (q = 0,001 < 0,01)... salvo os empatados com o
+    # maior logit, que sempre ficam (min_tokens_to_keep = 1 e a regra do top-k): aqui, todos
+    assert np.isfinite(epsilon_cutoff(np.zeros(1000), 0.01)).all()
+    quase_plana = np.zeros(1000)
+    quase_plana[7] = 1.0
+    assert_array_equal(np.flatnonzero(np.isfinite(epsilon_cutoff(quase_plana, 0.01))), [7])
+    assert np.isfinite(eta_cutoff(quase_plana, 0.01)).all()
+
+
+@pytest.mark.parametrize("funcao", [typical_p, epsilon_cutoff, eta_cutoff])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_novos_filtros_mantem_dtype_formato_e_nao_alteram_a_entrada(funcao, dtype):
+    x = np.random.default_rng(0).normal(scale=2.0, size=(3, 200)).astype(dtype)
+    copia = x.copy()
+    saida = funcao(x, 0.1 if funcao is not typical_p else 0.5)
+    assert saida.dtype == dtype and saida.shape == x.shape
+    assert_array_equal(x, copia)
+    assert 0 < np.isfinite(saida).sum() < x.size
+    assert_array_equal(funcao(x[1], 0.1 if funcao is not typical_p else 0.5), saida[1])
+    # float16 é calculado em float32, como o resto do módulo
+    if dtype == np.float16:
+        em_32 = funcao(x.astype(np.float32), 0.1 if funcao is not typical_p else 0.5)
+        assert_array_equal(np.isfinite(saida), np.isfinite(em_32))
 
 
 def test_top_k_mantem_todos_os_empatados_com_o_k_esimo():
@@ -214,6 +340,25 @@ def test_amostragem_reprodutivel():
         ),
         (lambda: min_p([np.inf, 0.0], 0.1), ValueError, "logits: a linha 0 tem [+]inf"),
         (lambda: sample([0.0, np.nan]), ValueError, "logits: a linha 0 tem nan"),
+        (lambda: typical_p([1.0, 2.0], 1.5), ValueError, r"p deve estar em \[0, 1\]; recebido 1.5"),
+        (lambda: typical_p([1.0, 2.0], "0.9"), TypeError, r"p deve ser um número em \[0, 1\]"),
+        (
+            lambda: epsilon_cutoff([1.0, 2.0], 1.0),
+            ValueError,
+            r"epsilon deve estar em \[0, 1\) \(0 desliga o filtro\); recebido 1.0: com 1",
+        ),
+        (
+            lambda: eta_cutoff([1.0, 2.0], -1e-3),
+            ValueError,
+            r"epsilon deve estar em \[0, 1\) \(0 desliga o filtro\); recebido -0.001",
+        ),
+        (lambda: eta_cutoff([1.0], np.nan), ValueError, "epsilon deve estar em .*recebido nan"),
+        (lambda: epsilon_cutoff([1.0], None), TypeError, r"epsilon deve ser um número em \[0, 1\)"),
+        (
+            lambda: typical_p([1.0, 2.0], 0.5, min_tokens_to_keep=0),
+            ValueError,
+            "min_tokens_to_keep deve ser um inteiro >= 1; recebido 0",
+        ),
         (
             lambda: top_k(np.zeros((2, 2, 2)), 1),
             ValueError,
@@ -240,13 +385,25 @@ TODAS = {
     "top_k": lambda x: top_k(x, 2),
     "top_p": lambda x: top_p(x, 0.9),
     "min_p": lambda x: min_p(x, 0.1),
+    "typical_p": lambda x: typical_p(x, 0.5),
+    "epsilon_cutoff": lambda x: epsilon_cutoff(x, 0.01),
+    "eta_cutoff": lambda x: eta_cutoff(x, 0.01),
     "repetition_penalty": _penalidade,
     "greedy": greedy,
     "sample": lambda x: sample(x, rng=np.random.default_rng(0)),
 }
 # as que só dependem da ordem ou da aritmética de cada elemento aceitam +inf
 ACEITAM_MAIS_INF = {"temperature", "top_k", "repetition_penalty", "greedy"}
-PROCESSADORES = {"temperature", "top_k", "top_p", "min_p", "repetition_penalty"}
+PROCESSADORES = {
+    "temperature",
+    "top_k",
+    "top_p",
+    "min_p",
+    "typical_p",
+    "epsilon_cutoff",
+    "eta_cutoff",
+    "repetition_penalty",
+}
 
 
 @pytest.mark.parametrize("nome", TODAS)
@@ -403,14 +560,14 @@ def test_ids_como_tensor_do_torch():
     assert_array_equal(repetition_penalty(x, torch.tensor([0, 1]), 2.0), [1.0, -4.0, 1.0])
 
 
-@pytest.mark.parametrize("nome", ["temperature", "top_k", "top_p", "min_p", "repetition_penalty"])
+@pytest.mark.parametrize("nome", sorted(PROCESSADORES))
 def test_longdouble(nome):
     # os logits mantidos voltam exatamente, em longdouble (sem passar por float64)
     x = np.random.default_rng(0).normal(size=(2, 300)).astype(np.longdouble)
     x += np.finfo(np.longdouble).eps  # um bit que o float64 não guarda (onde há esse bit)
     saida = TODAS[nome](x)
     assert saida.dtype == np.longdouble
-    if nome in ("top_k", "top_p", "min_p"):
+    if nome in ("top_k", "top_p", "min_p", "typical_p", "epsilon_cutoff", "eta_cutoff"):
         fica = np.isfinite(saida)
         assert 0 < fica.sum() < x.size
         assert_array_equal(saida[fica], x[fica])
@@ -434,6 +591,31 @@ def test_longdouble(nome):
         (dict(temperature=np.inf), ValueError, "temperature deve ser um número finito maior"),
         (dict(temperature="1"), TypeError, "temperature deve ser um número real"),
         (dict(num_samples=0), ValueError, "num_samples deve ser um inteiro >= 1"),
+        (dict(typical_p=1.5), ValueError, r"typical_p deve estar em \[0, 1\]; recebido 1.5"),
+        (dict(epsilon_cutoff=1.0), ValueError, r"epsilon_cutoff deve estar em \[0, 1\)"),
+        (dict(eta_cutoff=-0.1), ValueError, r"eta_cutoff deve estar em \[0, 1\)"),
+        (dict(eta_cutoff="0.1"), TypeError, r"eta_cutoff deve ser um número em \[0, 1\)"),
+        (
+            dict(repetition_penalty=1.2),
+            ValueError,
+            "repetition_penalty precisa de previous_ids",
+        ),
+        (
+            dict(previous_ids=[0]),
+            ValueError,
+            "previous_ids só é usado com repetition_penalty",
+        ),
+        (
+            dict(repetition_penalty=0.0, previous_ids=[0]),
+            ValueError,
+            "repetition_penalty deve ser um número finito maior que zero",
+        ),
+        (
+            dict(repetition_penalty=1.2, previous_ids=[7]),
+            ValueError,
+            "previous_ids fora do vocabulário: recebido 7",
+        ),
+        (dict(metodo="gumbel-max"), ValueError, "metodo deve ser 'cdf' ou 'gumbel'"),
     ],
 )
 def test_sample_nomeia_o_parametro_como_o_usuario_o_escreveu(opcoes, erro, trecho):
@@ -546,3 +728,192 @@ def test_top_k_pelo_caminho_dos_blocos_igual_a_particao():
         x[3, [5, V - 1]] = 1.0
         for k in (1, 7, 50, 97):
             assert_array_equal(top_k(x, k), ref_top_k(x, k))
+
+
+# ---------------------------------------------------------------------------------------------
+# Novas opções de sample (issue 14)
+
+
+def test_sample_com_os_novos_filtros_sorteia_so_o_que_eles_mantem():
+    rng = np.random.default_rng(0)
+    x = rng.normal(scale=2.0, size=(2, 300))
+    for opcoes, filtro in (
+        (dict(typical_p=0.3), lambda z: typical_p(z, 0.3)),
+        (dict(epsilon_cutoff=0.01), lambda z: epsilon_cutoff(z, 0.01)),
+        (dict(eta_cutoff=0.01), lambda z: eta_cutoff(z, 0.01)),
+    ):
+        tokens = sample(x, rng=np.random.default_rng(1), num_samples=3000, **opcoes)
+        mantidos = np.isfinite(filtro(x))
+        assert 0 < mantidos.sum() < x.size
+        for b in range(2):
+            assert set(np.unique(tokens[b])) <= set(np.flatnonzero(mantidos[b]))
+
+
+def test_sample_com_filtros_desligados_e_a_amostragem_de_antes():
+    # typical_p = 1, ε = 0, η = 0 e penalidade 1 não mudam nada: os mesmos tokens que sem eles
+    x = np.random.default_rng(2).normal(size=(3, 50))
+    ids = np.zeros((3, 2), dtype=int)
+    base = sample(x, rng=np.random.default_rng(3), num_samples=40)
+    for opcoes in (
+        dict(typical_p=1.0),
+        dict(epsilon_cutoff=0.0),
+        dict(eta_cutoff=0),
+        dict(repetition_penalty=1.0, previous_ids=ids),
+    ):
+        assert_array_equal(sample(x, rng=np.random.default_rng(3), num_samples=40, **opcoes), base)
+
+
+def test_sample_com_penalidade_sorteia_de_softmax_dos_logits_penalizados():
+    # a distribuição sorteada é a de softmax(penalizados / τ); a ordem entre a penalidade e os
+    # filtros é a do generate (conferida em test_sampling_transformers.py)
+    x = np.array([2.0, 1.0, -1.0])
+    esperado = softmax(temperature(repetition_penalty(x, [0, 2], 2.0), 0.5))
+    tokens = sample(
+        x,
+        temperature=0.5,
+        repetition_penalty=2.0,
+        previous_ids=[0, 2],
+        rng=np.random.default_rng(4),
+        num_samples=20_000,
+    )
+    _, p_valor = scipy.stats.chisquare(np.bincount(tokens, minlength=3), 20_000 * esperado)
+    assert p_valor > 1e-3
+
+
+# ---------------------------------------------------------------------------------------------
+# Inversão da acumulada e Gumbel-max, lado a lado
+
+
+def test_inversao_deterministica_nas_fronteiras():
+    p = np.array([0.25, 0.0, 0.5, 0.25])  # F = 0,25 / 0,25 / 0,75 / 1 (exatos em binário)
+    # o primeiro token com F > u: u = F_i exato vai para o seguinte; o de peso 0 nunca sai
+    u = np.array([0.0, 0.2499, 0.25, 0.7499, 0.75, np.nextafter(1.0, 0.0)])
+    assert_array_equal(inverse_cdf_sample(p, u), [0, 0, 2, 2, 3, 3])
+    # pesos não normalizados: u é reescalado pelo total
+    assert_array_equal(inverse_cdf_sample(4 * p, u), [0, 0, 2, 2, 3, 3])
+    # formatos: (B, V) com u (B,) ou (B, n); (V,) com u de qualquer formato
+    P = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 2.0]])
+    assert_array_equal(inverse_cdf_sample(P, [0.9, 0.1]), [0, 2])
+    assert inverse_cdf_sample(P, np.zeros((2, 5))).shape == (2, 5)
+    assert inverse_cdf_sample(p, np.zeros((2, 3))).shape == (2, 3)
+    assert inverse_cdf_sample(p, 0.5).shape == ()
+
+
+def test_inversao_e_o_que_sample_faz_por_dentro():
+    x = np.random.default_rng(5).normal(size=(4, 30))
+    tokens = sample(x, rng=np.random.default_rng(6), num_samples=100)
+    u = np.random.default_rng(6).random((4, 100))
+    assert_array_equal(tokens, inverse_cdf_sample(softmax(x), u))
+
+
+@pytest.mark.parametrize(
+    "probs, u, erro, trecho",
+    [
+        ([0.5, -0.1], 0.5, ValueError, r"probs deve conter pesos finitos e >= 0; recebido"),
+        ([0.5, np.nan], 0.5, ValueError, "probs deve conter pesos finitos"),
+        ([[0.5, 0.5], [0.0, 0.0]], [0.1, 0.2], ValueError, "probs: a linha 1 soma 0"),
+        ([0.5, 0.5], 1.0, ValueError, r"u deve estar em \[0, 1\); recebido 1.0"),
+        ([0.5, 0.5], [-0.1], ValueError, r"u deve estar em \[0, 1\); recebido -0.1"),
+        ([[0.5, 0.5]] * 2, [0.1, 0.2, 0.3], ValueError, r"u deve ter formato \(B,\) ou \(B, n\)"),
+        (np.zeros((1, 1, 2)), 0.1, ValueError, r"probs deve ter formato \(V,\) ou \(B, V\)"),
+        (["a", "b"], 0.1, TypeError, "probs deve conter números reais"),
+    ],
+)
+def test_inversao_entradas_ruins(probs, u, erro, trecho):
+    with pytest.raises(erro, match=trecho):
+        inverse_cdf_sample(probs, u)
+
+
+# A distribuição de teste: pesos variados, um token de probabilidade 0 e um minúsculo
+PROBS = np.array([0.3, 0.2, 0.15, 0.1, 0.1, 0.08, 0.05, 0.019, 0.001, 0.0])
+N = 200_000
+LIMIAR = 1e-3  # com o sorteio certo, p-valor < 0,001 em 0,1% das sementes (alarme falso)
+
+
+def _p_valor(tokens):
+    """Qui-quadrado de aderência das contagens a PROBS (o token de probabilidade 0 fica fora
+    do teste, mas tem de ter contagem 0)."""
+    contagem = np.bincount(np.ravel(tokens), minlength=PROBS.size)
+    assert contagem.size == PROBS.size and contagem[-1] == 0
+    return scipy.stats.chisquare(contagem[:-1], N * PROBS[:-1] / PROBS[:-1].sum()).pvalue
+
+
+def por_inversao(rng):
+    return inverse_cdf_sample(PROBS, rng.random(N))
+
+
+def por_gumbel(rng):
+    with np.errstate(divide="ignore"):
+        return gumbel_max_sample(np.broadcast_to(np.log(PROBS), (N, PROBS.size)), rng)
+
+
+# os erros plantados: cada um é um engano plausível
+def _gumbel(rng, forma):
+    return -np.log(rng.standard_exponential(forma))
+
+
+def inversao_com_u_ao_quadrado(rng):  # um ruído que não é uniforme
+    return inverse_cdf_sample(PROBS, rng.random(N) ** 2)
+
+
+def inversao_sem_reescalar(rng):  # a acumulada de pesos sem normalizar (soma 2), sem F_V
+    acumulada = np.cumsum(2 * PROBS)
+    return np.minimum(np.searchsorted(acumulada, rng.random(N), side="right"), 9)
+
+
+def gumbel_nas_probabilidades(rng):  # o ruído somado às probabilidades, não aos logits
+    return np.argmax(PROBS + _gumbel(rng, (N, PROBS.size)), axis=-1)
+
+
+def gumbel_com_o_sinal_trocado(rng):  # log E em vez de -log E
+    with np.errstate(divide="ignore"):
+        return np.argmax(np.log(PROBS) - _gumbel(rng, (N, PROBS.size)), axis=-1)
+
+
+def gumbel_com_escala_errada(rng):  # 2·g: sorteia de softmax(x/2), uma temperatura escondida
+    with np.errstate(divide="ignore"):
+        return np.argmax(np.log(PROBS) + 2 * _gumbel(rng, (N, PROBS.size)), axis=-1)
+
+
+@pytest.mark.parametrize("amostrador", [por_inversao, por_gumbel])
+def test_inversao_e_gumbel_sorteiam_da_categorica(amostrador):
+    assert _p_valor(amostrador(np.random.default_rng(2024))) > LIMIAR
+
+
+def test_inversao_e_gumbel_sorteiam_da_mesma_distribuicao():
+    # homogeneidade: as duas tabelas de contagens vêm da mesma categórica?
+    a = np.bincount(por_inversao(np.random.default_rng(7)), minlength=PROBS.size)[:-1]
+    b = np.bincount(por_gumbel(np.random.default_rng(8)), minlength=PROBS.size)[:-1]
+    assert scipy.stats.chi2_contingency(np.stack([a, b])).pvalue > LIMIAR
+
+
+@pytest.mark.parametrize(
+    "errado",
+    [
+        inversao_com_u_ao_quadrado,
+        inversao_sem_reescalar,
+        gumbel_nas_probabilidades,
+        gumbel_com_o_sinal_trocado,
+        gumbel_com_escala_errada,
+    ],
+)
+def test_o_teste_estatistico_pega_um_erro_plantado(errado):
+    # o mesmo teste, com a mesma semente e o mesmo limiar, reprova cada engano com folga
+    tokens = errado(np.random.default_rng(2024))
+    contagem = np.bincount(tokens, minlength=PROBS.size)
+    reprovado = contagem[-1] > 0 or _p_valor(tokens) < 1e-12
+    assert reprovado
+
+
+@pytest.mark.parametrize(
+    "opcoes", [{}, dict(top_k=6, temperature=0.8), dict(typical_p=0.7), dict(eta_cutoff=0.02)]
+)
+def test_sample_por_gumbel_e_por_inversao_dao_a_mesma_distribuicao(opcoes):
+    x = np.log(PROBS[:-1])
+    n = 50_000
+    a = sample(x, rng=np.random.default_rng(9), num_samples=n, **opcoes)
+    b = sample(x, rng=np.random.default_rng(10), num_samples=n, metodo="gumbel", **opcoes)
+    ca, cb = np.bincount(a, minlength=x.size), np.bincount(b, minlength=x.size)
+    assert_array_equal(ca > 0, cb > 0)  # os mesmos tokens possíveis
+    usados = ca > 0
+    assert scipy.stats.chi2_contingency(np.stack([ca[usados], cb[usados]])).pvalue > LIMIAR
