@@ -623,3 +623,20 @@ def test_beam_search_com_um_feixe_e_o_guloso_do_generate(modelo):
 
     seqs, _ = beam_search(passo, 1, 8, input_ids=prompt, eos_token_id=6)
     assert_array_equal(seqs[0], _sequencias_do_generate(guloso, 3, 6)[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_typical_na_fronteira_exata(dtype):
+    # q = 0,5 / 0,25 / 0,125 / 0,125 (logits múltiplos de log 2): H = 1,75·log 2, e os desvios
+    # são 0,75 / 0,25 / 1,25 / 1,25 (× log 2). Na ordem do desvio, a massa acumulada é 0,25,
+    # 0,75 e 1: com p exatamente 0,25 ou 0,75, o corte pára ali (acumulada < p, estrito); logo
+    # acima, entra o grupo seguinte — nos dois
+    x = (np.array([[1.0, 0.0, -1.0, -1.0]]) * np.log(2)).astype(dtype)
+    for p, esperado in (
+        (0.25, [0, 1, 0, 0]),
+        (0.2500001, [1, 1, 0, 0]),
+        (0.75, [1, 1, 0, 0]),
+        (0.7500001, [1, 1, 1, 1]),
+    ):
+        assert_array_equal(np.isfinite(typical_p(x, p))[0], esperado)
+        assert_array_equal(np.isfinite(hf(TypicalLogitsWarper(p), x))[0], esperado)
