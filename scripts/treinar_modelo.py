@@ -1,94 +1,263 @@
-"""Treina o modelo de linguagem minúsculo do livro e grava os pesos em companion/dados/.
+"""Treina o modelo de linguagem de caracteres do capítulo 7 e grava os pesos em companion/dados/.
 
-Uso: ``python scripts/treinar_modelo.py [--passos N]`` (cerca de meio minuto na CPU).
+Uso: ``python scripts/treinar_modelo.py [--passos N] [--parar-em K] [--destino ARQUIVO.npz]``
 
-O corpus é o próprio texto do livro — a prosa dos capítulos e das páginas em ``book/``, sem código
-e sem fórmulas —, que o projeto pode distribuir. O modelo lê os últimos ``CONTEXTO`` caracteres,
-passa os seus vetores de incorporação por uma camada oculta e produz o estado oculto ``h``; a
-cabeça de modelo de linguagem dá os logits ``u = h Wᵀ + b`` sobre o vocabulário de caracteres.
-Tudo é determinístico: geradores com semente, uma thread.
+O corpus é a prosa em português do Brasil preparada por ``scripts/preparar_corpus.py`` (a
+documentação do GIMP e o manual do Debian Edu, pacotes Debian sob GFDL-1.2+ e GPL-2+), que fica
+comprimida em ``scripts/corpus/``; nada é baixado. Os documentos (seções das páginas) são
+sorteados, com semente fixa, para o treino ou para a validação (cerca de 10 % dos caracteres); o
+vocabulário e o léxico saem só do treino.
+
+O modelo é uma GRU de caracteres: cada caractere vira um vetor da matriz de incorporação
+``E`` (V × H), a GRU atualiza o estado oculto ``h_t`` (H números) e a cabeça de modelo de
+linguagem dá os logits ``u_t = h_t Wᵀ + b``, com os pesos amarrados como no GPT-2: ``W = E``.
+O treino (AdamW, lotes de trechos de ``T + 1`` caracteres que começam do estado zero) é
+determinístico: geradores com semente e uma thread; o script reproduz os pesos gravados
+exatamente, e grava nos metadados o sha256 dos pesos no passo ``K_VERIFICACAO`` e no fim (o teste
+``tests/test_modelo.py`` refaz os primeiros passos e compara). Com ``--parar-em K`` o script só
+treina K passos e imprime o sha256 dos pesos, sem gravar nada.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import hashlib
+import json
+import lzma
+import math
+import re
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from companion.modelo import prosa_do_livro
-
 RAIZ = Path(__file__).resolve().parent.parent
+CORPUS = RAIZ / "scripts" / "corpus"
 DESTINO = RAIZ / "companion" / "dados" / "modelo_minusculo.npz"
-CONTEXTO, INCORPORACAO, OCULTA = 12, 24, 256
-RARO = "·"  # o símbolo dos caracteres raros demais para o vocabulário
+# as fontes do corpus, na ordem em que são lidas (ver scripts/preparar_corpus.py)
+FONTES = [
+    {"pacote": "gimp-help-pt-br", "versao": "2.10.34-2",
+     "licenca": "GFDL-1.2+ (sem seções invariantes)",
+     "descricao": "Manual do GIMP 2.10 em português do Brasil"},
+    {"pacote": "debian-edu-doc-pt-br", "versao": "2.12.23~deb12u1", "licenca": "GPL-2+",
+     "descricao": "Manual do Debian Edu (bookworm) em português do Brasil"},
+]
+CONFIG = {
+    "semente": 2026,
+    "fracao_validacao": 0.1,
+    "contagem_minima": 5,  # caracteres mais raros que isto no treino viram RARO
+    "H": 384,  # tamanho do estado oculto = dimensão da incorporação (pesos amarrados)
+    "T": 128,  # caracteres previstos por trecho de treino
+    "B": 128,  # trechos por lote
+    "passos": 600,
+    "lr": 3e-3,
+    "lr_final": 2e-4,
+    "aquecimento": 30,
+    "weight_decay": 0.01,
+    "clip": 1.0,
+    "escala_incorporacao": 0.1,
+}
+K_VERIFICACAO = 5
+RARO = "\ufffd"  # o caractere de substituição: o símbolo dos caracteres raros demais
 
 
-def vocabulario(texto: str, minimo: int = 5) -> list[str]:
-    contagem: dict[str, int] = {}
-    for c in texto:
-        contagem[c] = contagem.get(c, 0) + 1
-    return [RARO] + sorted(c for c, n in contagem.items() if n >= minimo and c != RARO)
+def documentos() -> list[str]:
+    """Os documentos do corpus, na ordem das fontes e dos arquivos."""
+    docs: list[str] = []
+    for fonte in FONTES:
+        texto = lzma.decompress((CORPUS / f"{fonte['pacote']}.txt.xz").read_bytes()).decode()
+        docs += [d for d in texto.split("\n\n") if d.strip()]
+    return docs
+
+
+def dividir(docs: list[str], semente: int, fracao: float) -> tuple[list[str], list[str]]:
+    """Sorteia documentos para a validação até ``fracao`` dos caracteres; o resto é o treino.
+    Os dois conjuntos mantêm a ordem original dos documentos."""
+    ordem = np.random.default_rng(semente).permutation(len(docs))
+    total = sum(map(len, docs))
+    validacao: set[int] = set()
+    soma = 0
+    for i in ordem:
+        if soma >= fracao * total:
+            break
+        validacao.add(int(i))
+        soma += len(docs[i])
+    treino = [d for i, d in enumerate(docs) if i not in validacao]
+    return treino, [d for i, d in enumerate(docs) if i in validacao]
+
+
+def palavras(texto: str) -> list[str]:
+    """A regra de palavra do léxico (a mesma de ``companion.modelo.palavras``)."""
+    return re.findall(r"[^\W\d_]+", texto.lower())
+
+
+class GRUCaracteres(torch.nn.Module):
+    """E (V × H) → GRU(H) → u = h Eᵀ + b (pesos amarrados)."""
+
+    def __init__(self, V: int, H: int, escala: float) -> None:
+        super().__init__()
+        self.incorporacao = torch.nn.Parameter(torch.randn(V, H) * escala)
+        self.gru = torch.nn.GRU(H, H, batch_first=True)
+        self.b = torch.nn.Parameter(torch.zeros(V))
+
+    def forward(self, ids: torch.Tensor, h0: torch.Tensor | None = None):
+        saida, h = self.gru(self.incorporacao[ids], h0)  # (B, t, H)
+        return saida @ self.incorporacao.T + self.b, h  # u = h Wᵀ + b com W = E
+
+
+def pesos_numpy(modelo: GRUCaracteres) -> dict[str, np.ndarray]:
+    """Os pesos em float32, com os nomes de ``companion.modelo``, numa ordem fixa."""
+    g = modelo.gru
+    return {
+        nome: t.detach().numpy().astype(np.float32)
+        for nome, t in [
+            ("incorporacao", modelo.incorporacao),
+            ("W_ih", g.weight_ih_l0),
+            ("W_hh", g.weight_hh_l0),
+            ("b_ih", g.bias_ih_l0),
+            ("b_hh", g.bias_hh_l0),
+            ("b", modelo.b),
+        ]
+    }
+
+
+def sha256_pesos(pesos: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for nome in sorted(pesos):
+        h.update(nome.encode())
+        h.update(np.ascontiguousarray(pesos[nome], dtype="<f4").tobytes())
+    return h.hexdigest()
+
+
+def taxa(passo: int, c: dict) -> float:
+    """Aquecimento linear e depois decaimento em cosseno de ``lr`` até ``lr_final``."""
+    if passo < c["aquecimento"]:
+        return c["lr"] * (passo + 1) / c["aquecimento"]
+    fracao = (passo - c["aquecimento"]) / max(1, c["passos"] - c["aquecimento"])
+    return c["lr_final"] + 0.5 * (c["lr"] - c["lr_final"]) * (1 + math.cos(math.pi * fracao))
+
+
+def preparar(c: dict):
+    docs = documentos()
+    treino_docs, val_docs = dividir(docs, c["semente"], c["fracao_validacao"])
+    treino_txt, val_txt = "\n\n".join(treino_docs), "\n\n".join(val_docs)
+    contagem = collections.Counter(treino_txt)
+    vocab = [RARO] + sorted(ch for ch, n in contagem.items() if n >= c["contagem_minima"])
+    indice = {ch: i for i, ch in enumerate(vocab)}
+
+    def ids(texto: str) -> np.ndarray:
+        return np.array([indice.get(ch, 0) for ch in texto], dtype=np.int64)
+
+    return docs, treino_docs, val_docs, treino_txt, val_txt, vocab, ids(treino_txt), ids(val_txt)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--passos", type=int, default=3000)
+    parser.add_argument("--passos", type=int, default=CONFIG["passos"])
+    parser.add_argument("--parar-em", type=int, default=None,
+                        help="treina só K passos e imprime o sha256 dos pesos (nada é gravado)")
     parser.add_argument("--destino", type=Path, default=DESTINO)
     args = parser.parse_args(argv)
+    c = dict(CONFIG, passos=args.passos)
 
     torch.set_num_threads(1)
-    texto = prosa_do_livro(RAIZ / "book")
-    vocab = vocabulario(texto)
-    indice = {c: i for i, c in enumerate(vocab)}
-    ids = np.array([indice.get(c, 0) for c in texto], dtype=np.int64)
-    corte = int(0.9 * ids.size)  # os últimos 10% ficam de fora do treino (validação)
-    treino = torch.from_numpy(ids[:corte])
-    print(f"corpus: {len(texto)} caracteres; vocabulário: {len(vocab)}; treino: {corte}")
+    torch.use_deterministic_algorithms(True)
+    docs, treino_docs, val_docs, treino_txt, val_txt, vocab, treino, val = preparar(c)
+    V, H, T, B = len(vocab), c["H"], c["T"], c["B"]
+    print(f"corpus: {len(docs)} documentos, {sum(map(len, docs))} caracteres; treino: "
+          f"{len(treino_docs)} documentos, {treino.size} caracteres; validação: "
+          f"{len(val_docs)} documentos, {val.size} caracteres; vocabulário: {V}", flush=True)
 
-    gerador = torch.Generator().manual_seed(2026)
-    V = len(vocab)
-    E = torch.nn.Embedding(V, INCORPORACAO)
-    oculta = torch.nn.Linear(CONTEXTO * INCORPORACAO, OCULTA)
-    cabeca = torch.nn.Linear(OCULTA, V)  # a cabeça de modelo de linguagem: u = h Wᵀ + b
-    with torch.no_grad():
-        for camada in (E, oculta, cabeca):
-            for p in camada.parameters():
-                p.copy_(torch.randn(p.shape, generator=gerador) * (0.02 if p.ndim > 1 else 0.0))
-    parametros = [*E.parameters(), *oculta.parameters(), *cabeca.parameters()]
-    otimizador = torch.optim.AdamW(parametros, lr=3e-3, weight_decay=1e-4)
+    torch.manual_seed(c["semente"])
+    modelo = GRUCaracteres(V, H, c["escala_incorporacao"])
+    gerador = torch.Generator().manual_seed(c["semente"] + 1)
+    otimizador = torch.optim.AdamW(modelo.parameters(), lr=c["lr"],
+                                   weight_decay=c["weight_decay"], betas=(0.9, 0.99))
+    treino_t = torch.from_numpy(treino)
+    deslocamentos = torch.arange(T + 1)
+    # a validação: trechos consecutivos de T + 1 caracteres, cada um a partir do estado zero
+    n_val = val.size // (T + 1)
+    trechos_val = val[: n_val * (T + 1)].reshape(n_val, T + 1)
 
-    def lote(tamanho: int) -> tuple[torch.Tensor, torch.Tensor]:
-        inicios = torch.randint(0, treino.numel() - CONTEXTO - 1, (tamanho,), generator=gerador)
-        janelas = torch.stack([treino[i : i + CONTEXTO + 1] for i in inicios.tolist()])
-        return janelas[:, :-1], janelas[:, -1]
+    def perda_validacao() -> float:
+        with torch.no_grad():
+            x = torch.from_numpy(trechos_val)
+            u, _ = modelo(x[:, :-1])
+            return torch.nn.functional.cross_entropy(u.reshape(-1, V), x[:, 1:].reshape(-1)).item()
 
-    for passo in range(args.passos):
-        contexto, alvo = lote(256)
-        h = torch.tanh(oculta(E(contexto).reshape(contexto.shape[0], -1)))
-        perda = torch.nn.functional.cross_entropy(cabeca(h), alvo)
+    parar = args.parar_em if args.parar_em is not None else c["passos"]
+    hash_k = None
+    inicio = time.time()
+    for passo in range(parar):
+        for grupo in otimizador.param_groups:
+            grupo["lr"] = taxa(passo, c)
+        inicios = torch.randint(0, treino_t.numel() - T - 1, (B,), generator=gerador)
+        x = treino_t[inicios[:, None] + deslocamentos]  # (B, T + 1)
+        u, _ = modelo(x[:, :-1])
+        perda = torch.nn.functional.cross_entropy(u.reshape(-1, V), x[:, 1:].reshape(-1))
         otimizador.zero_grad()
         perda.backward()
+        torch.nn.utils.clip_grad_norm_(modelo.parameters(), c["clip"])
         otimizador.step()
-        if passo % 500 == 0 or passo == args.passos - 1:
-            print(f"passo {passo:5d}: perda {perda.item():.3f}")
+        if passo + 1 == K_VERIFICACAO:
+            hash_k = sha256_pesos(pesos_numpy(modelo))
+        if passo % 50 == 0 or passo == parar - 1:
+            extra = f", validação {perda_validacao():.3f}" if passo % 150 == 0 else ""
+            print(f"passo {passo:5d}: perda {perda.item():.3f}{extra} "
+                  f"({time.time() - inicio:.0f} s)", flush=True)
+    duracao = time.time() - inicio
+    pesos = pesos_numpy(modelo)
+    if args.parar_em is not None:
+        print(f"sha256 dos pesos no passo {parar}: {sha256_pesos(pesos)}")
+        return 0
 
+    perda_val = perda_validacao()
+    lexico = sorted(set(palavras(treino_txt)))
+    parametros = sum(p.numel() for p in modelo.parameters())
+    info = {
+        "fontes": [
+            dict(f, caracteres=len(lzma.decompress((CORPUS / f"{f['pacote']}.txt.xz")
+                                                   .read_bytes()).decode()))
+            for f in FONTES
+        ],
+        "licenca": "; ".join(f"{f['pacote']}: {f['licenca']}" for f in FONTES),
+        "caracteres_corpus": sum(map(len, docs)),
+        "megabytes_corpus": round(sum(len(d.encode()) for d in docs) / 1e6, 3),
+        "documentos": len(docs),
+        "documentos_treino": len(treino_docs),
+        "documentos_validacao": len(val_docs),
+        "caracteres_treino": int(treino.size),
+        "caracteres_validacao": int(val.size),
+        "caracteres_validacao_avaliados": int(trechos_val.size),
+        "palavras_lexico": len(lexico),
+        "arquitetura": f"GRU de caracteres: incorporação {V}×{H}, uma camada GRU com estado de "
+                       f"{H} números, cabeça u = h Wᵀ + b com W = incorporação (pesos amarrados)",
+        "pesos_amarrados": True,
+        "parametros": int(parametros),
+        "vocabulario": V,
+        "config": c,
+        "passos": c["passos"],
+        "perda_validacao_torch": perda_val,
+        "bits_por_caractere_validacao_torch": perda_val / math.log(2),
+        "segundos_de_treino": round(duracao),
+        "torch": torch.__version__,
+        "k_verificacao": K_VERIFICACAO,
+        "sha256_pesos_passo_k": hash_k,
+        "sha256_pesos": sha256_pesos(pesos),
+    }
     args.destino.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         args.destino,
         vocab=np.array(vocab),
-        incorporacao=E.weight.detach().numpy().astype(np.float32),
-        W_oculta=oculta.weight.detach().numpy().astype(np.float32),
-        b_oculta=oculta.bias.detach().numpy().astype(np.float32),
-        W=cabeca.weight.detach().numpy().astype(np.float32),
-        b=cabeca.bias.detach().numpy().astype(np.float32),
-        validacao=ids[corte:],
+        validacao=trechos_val.astype(np.int16),
+        info=np.array(json.dumps(info, ensure_ascii=False)),
+        **pesos,
     )
-    # o léxico do corpus, para medir quanto do texto gerado são palavras de verdade
-    lexico = sorted(set(texto.lower().split()))
     args.destino.with_name("lexico.txt").write_text("\n".join(lexico) + "\n", encoding="utf-8")
+    print(json.dumps(info, ensure_ascii=False, indent=1))
     print(f"pesos gravados em {args.destino}; léxico ({len(lexico)} palavras) ao lado")
     return 0
 
