@@ -1211,13 +1211,18 @@ def sample(
         )
     n = _inteiro_positivo(num_samples, "num_samples")
     maximos = np.max(x, axis=-1)
-    _sem_nan(maximos)
+    _sem_mais_inf(maximos)
+    _sem_linhas_vazias(maximos)
     if penalidade is not None:
         # a penalidade vem antes de tudo (é um processador, não um warper, no generate)
         x = _aplicar_penalidade(x, previous_ids, penalidade, era_1d)  # type: ignore[arg-type]
         maximos = np.max(x, axis=-1)
-    _sem_mais_inf(maximos)
-    _sem_linhas_vazias(maximos)
+        if np.any(maximos == np.inf):
+            raise ValueError(
+                f"repetition_penalty = {penalidade!r} (< 1) levou um logit da linha "
+                f"{int(np.argmax(maximos == np.inf))} além do maior float ({x.dtype}): a "
+                "softmax dessa linha não está definida"
+            )
 
     B, V = x.shape
     z = _escalado(x, maximos, tau)  # (B, V) float64, máximo 0 em cada linha
@@ -1514,6 +1519,8 @@ def beam_search(
     alfa = float(length_penalty)
     if not np.isfinite(alfa):
         raise ValueError(f"length_penalty deve ser um número finito; recebido {alfa!r}")
+    if isinstance(early_stopping, np.bool_):
+        early_stopping = bool(early_stopping)
     if not (early_stopping is True or early_stopping is False or early_stopping == "never"):
         raise ValueError(
             f'early_stopping deve ser True, False ou "never"; recebido {descrever(early_stopping)}'
@@ -1534,6 +1541,7 @@ def beam_search(
         log_q = _chamar_passo(step_fn, em_curso, V)  # (k, V)
         if V is None:
             V = log_q.shape[1]
+            n_candidatos = min(n_candidatos, k * V)  # com todo token um eos, há só k·V
             if np.any(fins >= V):
                 raise ValueError(
                     f"eos_token_id fora do vocabulário: recebido {int(fins.max())}; os tokens "

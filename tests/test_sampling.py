@@ -917,3 +917,10 @@ def test_sample_por_gumbel_e_por_inversao_dao_a_mesma_distribuicao(opcoes):
     assert_array_equal(ca > 0, cb > 0)  # os mesmos tokens possíveis
     usados = ca > 0
     assert scipy.stats.chi2_contingency(np.stack([ca[usados], cb[usados]])).pvalue > LIMIAR
+
+
+def test_penalidade_menor_que_1_que_estoura_tem_mensagem_propria():
+    # 3e38 / 0,5 passa do maior float32: a mensagem diz que foi a penalidade, não a entrada
+    x = np.array([3e38, 1.0], dtype=np.float32)
+    with pytest.raises(ValueError, match=r"repetition_penalty = 0.5 \(< 1\) levou um logit"):
+        sample(x, repetition_penalty=0.5, previous_ids=[0], rng=np.random.default_rng(0))

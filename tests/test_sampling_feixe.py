@@ -290,3 +290,18 @@ def test_logits_que_mudam_de_tamanho_no_meio_da_busca():
 
     with pytest.raises(ValueError, match=r"deve devolver logits de formato \(B, V\) = \(2, 3\)"):
         beam_search(passo, 2, 3)
+
+
+def test_todo_token_um_eos_e_early_stopping_do_numpy():
+    # com todo token um eos, as continuações são só k·V (o generate quebraria no topk); a busca
+    # termina no primeiro passo, com as k melhores de um token
+    def passo(seqs):
+        return np.log(np.tile([0.5, 0.3, 0.2], (len(seqs), 1)))
+
+    seqs, pontos = beam_search(passo, 2, 3, eos_token_id=[0, 1, 2])
+    assert [s.tolist() for s in seqs] == [[0], [1]]
+    assert_allclose(pontos, np.log([0.5, 0.3]))
+    # um np.bool_ vale como o bool
+    a, _ = beam_search(passo, 2, 3, eos_token_id=2, early_stopping=np.True_)
+    b, _ = beam_search(passo, 2, 3, eos_token_id=2, early_stopping=True)
+    assert [s.tolist() for s in a] == [s.tolist() for s in b]
