@@ -2,9 +2,12 @@
 
 Os processadores seguem a semântica dos *logits processors* do Hugging Face transformers:
 recebem logits ``(V,)`` ou ``(B, V)`` e devolvem logits do mesmo formato, com ``-inf`` nos
-tokens removidos. A decodificação aplica-os na ordem do ``generate`` do Hugging Face:
-temperatura, top-k, top-p, min-p. ``tests/test_sampling_transformers.py`` compara cada
-processador com o *warper* correspondente do transformers.
+tokens removidos. A decodificação (:func:`sample`) aplica-os na ordem do ``generate`` do Hugging
+Face: penalidade de repetição, temperatura, top-k, top-p, min-p, typical, ε, η; e sorteia pela
+inversão da acumulada (:func:`inverse_cdf_sample`) ou pelo truque de Gumbel-max.
+:func:`beam_search` é a busca em feixe do ``generate(num_beams=..., do_sample=False)``.
+``tests/test_sampling_transformers.py`` compara cada processador com o *warper* correspondente
+do transformers, e a busca em feixe com o próprio ``generate``.
 
 Regras comuns a todas as funções do módulo:
 
@@ -18,7 +21,9 @@ Regras comuns a todas as funções do módulo:
 - **+inf**: aceito onde o resultado só depende da ordem ou da aritmética de cada elemento
   (:func:`temperature`, :func:`top_k`, :func:`repetition_penalty`, :func:`greedy`), com o
   resultado do torch; recusado onde é preciso a softmax (:func:`top_p`, :func:`min_p`,
-  :func:`sample`), pois a softmax de uma linha com ``+inf`` não existe (o torch dá ``nan``).
+  :func:`typical_p`, :func:`epsilon_cutoff`, :func:`eta_cutoff`, :func:`sample` e os logits que
+  o ``step_fn`` de :func:`beam_search` devolve), pois a softmax de uma linha com ``+inf`` não
+  existe (o torch dá ``nan``).
 - **Máscaras**: um ``numpy.ma.MaskedArray`` de logits é aceito, e as entradas mascaradas
   valem ``-inf`` (tokens proibidos); a saída é um ``ndarray`` comum. Em ``previous_ids``, as
   entradas mascaradas não contam (o enchimento de sequências de comprimentos diferentes).
@@ -27,8 +32,11 @@ Regras comuns a todas as funções do módulo:
 - **Empates**: no top-k, todo token empatado com o k-ésimo maior logit fica (a regra do
   Hugging Face, ``scores < késimo``); onde só parte de um grupo de empatados cabe (top-p,
   ``min_tokens_to_keep``), ficam os de menor índice; no guloso, vence o primeiro índice, como
-  em ``argmax``. No Hugging Face, quais empatados ficam não é um contrato: depende da ordem de
-  ``torch.sort``/``torch.topk``, que não é estável.
+  em ``argmax``. No typical, todo token empatado com o desvio do corte fica; no ε e no η, os
+  ``min_tokens_to_keep`` seguem a regra do top-k (todo empatado com o k-ésimo maior logit
+  fica), como no Hugging Face; na busca em feixe, vence o menor índice. No Hugging Face, quais
+  empatados ficam não é um contrato: depende da ordem de ``torch.sort``/``torch.topk``, que não
+  é estável.
 """
 
 from __future__ import annotations
@@ -1405,7 +1413,7 @@ def _chamar_passo(step_fn, seqs: np.ndarray, V: int | None) -> np.ndarray:
     resposta = step_fn(seqs.copy())
     nome = f"step_fn(seqs) (com seqs de formato {seqs.shape})"
     valor = _de_torch(resposta, nome)
-    x, _ = como_array_real(valor, nome)
+    x, _ = como_array_real(valor, nome, mascarados_viram=-np.inf)
     B = seqs.shape[0]
     if x.ndim != 2 or x.shape[0] != B or x.shape[1] < 2 or (V is not None and x.shape[1] != V):
         esperado = f"(B, V) = ({B}, {V if V is not None else 'V'})"

@@ -305,3 +305,15 @@ def test_todo_token_um_eos_e_early_stopping_do_numpy():
     a, _ = beam_search(passo, 2, 3, eos_token_id=2, early_stopping=np.True_)
     b, _ = beam_search(passo, 2, 3, eos_token_id=2, early_stopping=True)
     assert [s.tolist() for s in a] == [s.tolist() for s in b]
+
+
+def test_logits_mascarados_valem_menos_inf():
+    # como no resto do módulo: um token mascarado é proibido
+    def mascarado(seqs):
+        x = np.zeros((len(seqs), 3))
+        x[:, 1] = 5.0
+        return np.ma.MaskedArray(x, mask=np.tile([False, True, False], (len(seqs), 1)))
+
+    seqs, _ = beam_search(mascarado, 2, 2, 0.0)
+    assert all(1 not in s.tolist() for s in seqs)
+    assert len(seqs) == 2
