@@ -8,6 +8,9 @@
 #   make compatibilidade  testa o companion (sem o torch) nos Pythons 3.11 e 3.12 com o numpy 2.0,
 #                   o mais antigo que ele declara, em venvs novos (scripts/compatibilidade.py)
 #   make lint       ruff no pacote, nos testes e nos benchmarks
+#   make pdf        o livro inteiro em PDF, _build/pdf/softmax-na-pratica.pdf (precisa do TeX com o
+#                   XeLaTeX; README, seção «O livro em PDF»). Rodado antes de `make livro`, o site
+#                   oferece o PDF para baixar
 #
 # Fora da máquina do projeto, `make livro TORCH_CPU=1` instala o torch só de CPU (≈200 MB) em vez
 # do build CUDA que o PyPI entrega no Linux (vários GB).
@@ -18,7 +21,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 AMBIENTE := $(VENV)/.instalado
 
-.PHONY: livro testes executar estudante benchmarks compatibilidade lint limpar ambiente
+.PHONY: livro pdf testes executar estudante benchmarks compatibilidade lint limpar ambiente
 
 ambiente: $(AMBIENTE)
 
@@ -34,6 +37,9 @@ $(AMBIENTE): requirements.txt pyproject.toml
 
 livro: $(AMBIENTE)
 	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
+
+pdf: $(AMBIENTE)
+	$(PY) book/_ext/pdf.py
 
 # o cache de fontes do matplotlib fica na cópia do repositório e é montado antes dos testes: um cache
 # velho (que aponta para fontes de outro ambiente) faria o matplotlib escrever no stderr na primeira
