@@ -90,6 +90,12 @@ PREAMBULO = r"""
    \begin{adjustwidth}{1.5em}{}}
   {\end{adjustwidth}}
 \usepackage[strict]{changepage}
+% figuras, tabelas e equações numeradas por capítulo (Figura 2.1), como no site (o Sphinx, com
+% o sumário em partes, numeraria o livro inteiro de 1 em diante; isto roda depois dele)
+\AtBeginDocument{\counterwithin{figure}{chapter}\counterwithin{table}{chapter}%
+  \counterwithin{equation}{chapter}}
+% os nomes das legendas: o polyglossia usa \captionsportuguese (o Sphinx escreve em \captionsbrazil)
+\gappto\captionsportuguese{\renewcommand{\figurename}{Figura }\renewcommand{\tablename}{Tabela }}
 \makeatletter
 % a bibliografia fica dentro do apêndice «Referências», sem um capítulo só dela
 \renewenvironment{sphinxthebibliography}[1]
@@ -196,6 +202,26 @@ def reunir_solucoes(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             capitulo += secao
 
 
+def _larguras_das_colunas(tabela: nodes.table) -> None:
+    grupo = next(iter(tabela.findall(nodes.tgroup)), None)
+    if grupo is None:
+        return
+    colunas = [c for c in grupo.children if isinstance(c, nodes.colspec)]
+    tamanhos = [[] for _ in colunas]
+    for linha in grupo.findall(nodes.row):
+        for i, celula in enumerate(c for c in linha.children if isinstance(c, nodes.entry)):
+            if i < len(tamanhos):
+                tamanhos[i].append(len(celula.astext()))
+    medias = [max(sum(t) / len(t), 4) if t else 4 for t in tamanhos]
+    total = sum(medias)
+    for coluna, media in zip(colunas, medias, strict=True):
+        coluna["colwidth"] = max(round(100 * media / total), 8)
+    if "colwidths-auto" in tabela["classes"]:
+        tabela["classes"].remove("colwidths-auto")
+    if "colwidths-given" not in tabela["classes"]:
+        tabela["classes"].append("colwidths-given")
+
+
 def _titulo(secao: nodes.section) -> str:
     return next(iter(secao.findall(nodes.title))).astext().strip()
 
@@ -221,6 +247,10 @@ def estruturar_livro(app: Sphinx, doctree: nodes.document, docname: str) -> None
                 format="latex",
             ),
         )
+        # a lista dos capítulos que o {tableofcontents} da introdução vira: o sumário já a tem
+        for lista in list(intro.findall(nodes.bullet_list)):
+            if any(r.get("refuri", "").startswith("%") for r in lista.findall(nodes.reference)):
+                lista.parent.remove(lista)
         for cabecalho in list(intro.findall(RootHeader)):
             comando = "section" if cabecalho["level"] <= 2 else "subsection"
             cabecalho.replace_self(
@@ -231,6 +261,11 @@ def estruturar_livro(app: Sphinx, doctree: nodes.document, docname: str) -> None
             pai = arquivo.parent
             pai.parent.insert(pai.parent.index(pai), nodes.raw("", "\\appendix\n", format="latex"))
             break
+    # as tabelas do MyST pedem colunas da largura natural (colwidths-auto), e uma tabela larga
+    # (o glossário) sai da página: no PDF, cada coluna ganha uma largura proporcional ao tamanho
+    # médio do seu texto, e as linhas quebram dentro dela
+    for tabela in doctree.findall(nodes.table):
+        _larguras_das_colunas(tabela)
     bibliografias = [b for b in doctree.children if isinstance(b, thebibliography)]
     destino = next(
         (
@@ -423,21 +458,29 @@ def copiar_pdf(app: Sphinx, excecao: Exception | None) -> None:
 # make pdf
 
 
-def construir(raiz: Path = RAIZ) -> Path:
+class ErroDoPdf(RuntimeError):
+    """A construção do PDF falhou (ou falta o TeX); a mensagem diz onde olhar."""
+
+
+def construir(raiz: Path = RAIZ, *, silencioso: bool = False) -> Path:
     """Constrói o PDF (LaTeX pelo Jupyter Book, PDF pelo latexmk com o XeLaTeX) e copia o PDF e o
     log do LaTeX para ``_build/pdf/``. Qualquer aviso do Sphinx é erro (-W -n, como o site)."""
     for programa in ("xelatex", "latexmk"):
         if shutil.which(programa) is None:
-            raise SystemExit(
-                f"make pdf: o programa {programa} não foi encontrado. Instale o TeX "
-                "(README, seção «O livro em PDF»)."
+            raise ErroDoPdf(
+                f"o programa {programa} não foi encontrado: instale o TeX (README, seção «O livro "
+                "em PDF»)"
             )
     inicio = time.monotonic()
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    subprocess.run(
+    sphinx = subprocess.run(
         [str(jupyter_book), "build", str(raiz), "--builder", "latex", "-W", "-n", "--keep-going"],
-        check=True,
+        capture_output=silencioso,
+        text=True,
     )
+    if sphinx.returncode != 0:
+        saida = (sphinx.stdout or "") + (sphinx.stderr or "")
+        raise ErroDoPdf(f"a construção do LaTeX pelo Jupyter Book falhou\n{saida[-5000:]}")
     latex = raiz / "_build" / "latex"
     tex = NOME_PDF.replace(".pdf", ".tex")
     processo = subprocess.run(
@@ -449,15 +492,18 @@ def construir(raiz: Path = RAIZ) -> Path:
     )
     log = latex / tex.replace(".tex", ".log")
     if processo.returncode != 0:
-        print(processo.stdout[-3000:], processo.stderr[-3000:], file=sys.stderr)
-        raise SystemExit(f"make pdf: o LaTeX falhou; veja {log}")
+        raise ErroDoPdf(
+            f"o LaTeX falhou; veja {log}\n{processo.stdout[-3000:]}{processo.stderr[-3000:]}"
+        )
     pasta = raiz / "_build" / "pdf"
     pasta.mkdir(parents=True, exist_ok=True)
     # o log antes do PDF: quem confere se o PDF está em dia olha a data do PDF
     shutil.copy2(log, pasta / log.name)
-    shutil.copy2(latex / NOME_PDF, pasta / (NOME_PDF + ".tmp"))
-    (pasta / (NOME_PDF + ".tmp")).replace(pasta / NOME_PDF)
-    print(f"make pdf: {pasta / NOME_PDF} em {time.monotonic() - inicio:.0f} s")
+    temporario = pasta / (NOME_PDF + ".tmp")
+    shutil.copyfile(latex / NOME_PDF, temporario)
+    temporario.replace(pasta / NOME_PDF)
+    if not silencioso:
+        print(f"make pdf: {pasta / NOME_PDF} em {time.monotonic() - inicio:.0f} s")
     return pasta / NOME_PDF
 
 
@@ -479,4 +525,7 @@ def setup(app: Sphinx) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    construir()
+    try:
+        construir()
+    except ErroDoPdf as erro:
+        sys.exit(f"make pdf: {erro}")
