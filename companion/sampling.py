@@ -395,6 +395,10 @@ def _cortes(
     return corte, ficam - maiores, iguais, total
 
 
+# até este tamanho de vocabulário, o top-p ordena as linhas inteiras (ver _nucleos)
+_V_PEQUENO = 2048
+
+
 def _nucleos(probs: np.ndarray, logits: np.ndarray, massa: float, minimo: int) -> np.ndarray:
     """As posições (em ``probs.ravel()``, crescentes) dos tokens que o top-p mantém.
 
@@ -413,6 +417,14 @@ def _nucleos(probs: np.ndarray, logits: np.ndarray, massa: float, minimo: int) -
     """
     B, V = probs.shape
     minimo = min(minimo, V)
+    if V <= _V_PEQUENO:
+        # vocabulário pequeno (o modelo de caracteres do capítulo 7): ordenar as linhas inteiras
+        # custa menos que o histograma, que tem uma faixa para cada 4 bits de mantissa (2¹⁵
+        # faixas por linha em float64)
+        corte, iguais_dentro, iguais, _ = _cortes(probs, np.full(B, V), massa, minimo)
+        return _desempatar(
+            np.flatnonzero(probs >= corte[:, None]), probs, logits, corte, iguais_dentro, iguais
+        )
     planas = np.flatnonzero(probs >= (1.0 - massa) / V)  # posições em probs.ravel()
     inicios = np.searchsorted(planas, np.arange(B + 1) * V)
     linhas = np.repeat(np.arange(B), np.diff(inicios))
@@ -452,6 +464,19 @@ def _nucleos(probs: np.ndarray, logits: np.ndarray, massa: float, minimo: int) -
         fica[0] = fica[0][np.flatnonzero(conferida[fica[0] // V])]
         fica += [np.flatnonzero(probs[b] >= corte[b]) + b * V for b in refazer]
     fica = np.sort(np.concatenate(fica)) if refazer.size else fica[0]
+    return _desempatar(fica, probs, logits, corte, iguais_dentro, iguais)
+
+
+def _desempatar(
+    fica: np.ndarray,
+    probs: np.ndarray,
+    logits: np.ndarray,
+    corte: np.ndarray,
+    iguais_dentro: np.ndarray,
+    iguais: np.ndarray,
+) -> np.ndarray:
+    """Tira de ``fica`` (posições em ``probs.ravel()``) os empatados no corte que sobram."""
+    V = probs.shape[1]
     # empates no corte: dos iguais ao corte, ficam só os ``iguais_dentro`` primeiros na ordem
     # dos logits (decrescente; empates pelo menor índice). Probabilidades iguais com logits
     # diferentes acontecem quando o arredondamento as junta (p. ex., todas underflow para 0).

@@ -4,6 +4,8 @@ frequências da amostragem seguem a distribuição filtrada; guloso é o argmax.
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_array_equal
 
+from companion import sampling as sampling_modulo
 from companion import softmax
 from companion.alternativas import gumbel_max_sample
 from companion.sampling import (
@@ -131,6 +134,24 @@ def test_top_k_igual_a_referencia(x, k, minimo):
 @given(logits_com_empates, probabilidades, st.integers(1, 40))
 def test_top_p_igual_a_referencia(x, p, minimo):
     assert_array_equal(top_p(x, p, min_tokens_to_keep=minimo), ref_top_p(x, p, minimo))
+
+
+@given(logits_com_empates, probabilidades, st.integers(1, 40))
+def test_top_p_pelo_histograma_igual_a_referencia(x, p, minimo):
+    # os vocabulários pequenos vão direto para a ordenação das linhas inteiras; aqui o caminho
+    # do histograma (o dos vocabulários grandes) é forçado nos mesmos exemplos
+    with mock.patch.object(sampling_modulo, "_V_PEQUENO", 0):
+        assert_array_equal(top_p(x, p, min_tokens_to_keep=minimo), ref_top_p(x, p, minimo))
+
+
+def test_top_p_os_dois_caminhos_concordam_perto_do_limite_de_vocabulario():
+    rng = np.random.default_rng(5)
+    for V in (sampling_modulo._V_PEQUENO, sampling_modulo._V_PEQUENO + 1):
+        x = np.round(rng.normal(scale=3.0, size=(6, V)), 1)  # com empates
+        for p in (0.3, 0.9, 0.999):
+            assert_array_equal(top_p(x, p), ref_top_p(x, p))
+            with mock.patch.object(sampling_modulo, "_V_PEQUENO", 0):
+                assert_array_equal(top_p(x, p), ref_top_p(x, p))
 
 
 @given(logits_com_empates, probabilidades, st.integers(1, 40))
