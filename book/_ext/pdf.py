@@ -166,9 +166,20 @@ def configurar_latex(app: Sphinx, config: Config) -> None:
 
 def numerar_como_o_site(app: Sphinx) -> None:
     """Exercícios e figuras numerados por capítulo (1.1, 1.2...), como no site: o
-    ``sphinx-jupyterbook-latex`` passa a profundidade para 2 quando o sumário tem partes."""
-    if app.builder.format == "latex":
-        app.config.numfig_secnum_depth = 1
+    ``sphinx-jupyterbook-latex`` passa a profundidade para 2 quando o sumário tem partes.
+
+    E os símbolos ✓ ✔ ✕ ✖ como os próprios caracteres (com a fonte de reserva de ``glifos.tex``),
+    não como as imitações do Sphinx em fórmula (``\\pmb{\\checkmark}``), que saem diferentes
+    do site e, copiadas do PDF, viram outro caractere."""
+    if app.builder.format != "latex":
+        return
+    app.config.numfig_secnum_depth = 1
+    from sphinx.util import texescape
+
+    for simbolo in "✓✔✕✖":
+        for mapa in (texescape._tex_escape_map_without_unicode,
+                     texescape._tex_hlescape_map_without_unicode):
+            mapa.pop(ord(simbolo), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,9 +370,11 @@ def escrever_glifos(app: Sphinx, excecao: Exception | None) -> None:
             f"\\newunicodechar{{{caractere}}}{{\\glifo{{{comando}}}{{\"{codigo:04X}}}}}"
         )
     cabecalho = [
-        # na fonte do lugar se ela tem o glifo; senão, na de reserva
+        # na fonte do lugar se ela tem o glifo; senão, na de reserva (no corpo regular dela, se a
+        # variante do lugar, negrito ou itálico, não o tiver: o regular o tem, foi escolhido assim)
         r"\newcommand{\glifo}[2]{\ifmmode\Umathcharnum\Umathcodenum#2\relax\else"
-        r"\iffontchar\font#2 \char#2 \else{#1\char#2}\fi\fi}",
+        r"\iffontchar\font#2 \char#2 \else"
+        r"{#1\iffontchar\font#2 \else\mdseries\upshape\fi\char#2}\fi\fi}",
     ] + [
         f"\\newfontfamily{comando}{{{nome}}}[Scale=MatchLowercase]"
         for nome, comando in familias.items()
