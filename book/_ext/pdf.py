@@ -90,6 +90,18 @@ PREAMBULO = r"""
    \begin{adjustwidth}{1.5em}{}}
   {\end{adjustwidth}}
 \usepackage[strict]{changepage}
+% títulos: capítulo com «CAPÍTULO 1» pequeno sobre o título grande e um fio; partes numa página
+% limpa; a mesma família sem serifa e o mesmo azul em tudo
+\definecolor{livroazul}{RGB}{0,45,74}
+\titleformat{\chapter}[display]{\sffamily\bfseries\color{livroazul}}
+  {\large\MakeUppercase{\chaptertitlename}\ \thechapter}{1.2ex}{\Huge\raggedright}
+  [\vspace{1ex}{\color{livroazul}\titlerule[0.8pt]}]
+\titleformat{name=\chapter,numberless}[display]{\sffamily\bfseries\color{livroazul}}
+  {}{0pt}{\Huge\raggedright}[\vspace{1ex}{\color{livroazul}\titlerule[0.8pt]}]
+\titlespacing*{\chapter}{0pt}{0pt}{3ex}
+\titleformat{\part}[display]{\centering\sffamily\bfseries\color{livroazul}}
+  {\LARGE\partname\ \thepart}{2ex}{\fontsize{34}{40}\selectfont}
+\assignpagestyle{\part}{empty}
 % figuras, tabelas e equações numeradas por capítulo (Figura 2.1), como no site (o Sphinx, com
 % o sumário em partes, numeraria o livro inteiro de 1 em diante; isto roda depois dele)
 \AtBeginDocument{\counterwithin{figure}{chapter}\counterwithin{table}{chapter}%
@@ -146,7 +158,8 @@ def configurar_latex(app: Sphinx, config: Config) -> None:
         "pointsize": "11pt",
         "fontpkg": FONTES,
         "preamble": PREAMBULO,
-        "fncychap": r"\usepackage[Sonny]{fncychap}",
+        # os títulos de capítulo e de parte são os do preâmbulo (titlesec), não os do fncychap
+        "fncychap": "",
         "sphinxsetup": ",".join(
             [
                 "verbatimwrapslines=true",
