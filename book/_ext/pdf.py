@@ -7,11 +7,15 @@ Aqui ficam o que o ``_config.yml`` não expressa bem:
   exige pacotes fora do TeX Live do Debian com ``--no-install-recommends`` (``bbm``,
   ``pgfplots``) e fixa uma largura de texto que não cabe numa folha A4 com margens;
 - o preâmbulo: português do Brasil (polyglossia), fontes (Latin Modern, como a matemática; DejaVu
-  Sans Mono no código), folha de rosto, quebra de linha no código e nas saídas, e os ambientes das
+  Sans Mono no código), folha de rosto, títulos de capítulo e de parte (titlesec), figuras e
+  equações numeradas por capítulo, quebra de linha no código e nas saídas, e os ambientes das
   células do notebook;
+- a estrutura (``estruturar_livro``): a introdução como capítulo sem número, os apêndices com
+  letras, a bibliografia dentro do apêndice «Referências», tabelas com colunas proporcionais ao
+  texto (as do MyST sairiam da página);
 - **as soluções reunidas no fim de cada capítulo**: no site, cada solução fica fechada logo abaixo
   do exercício; no PDF, que não tem o clique para abrir, elas vão para a seção «Soluções dos
-  exercícios», a última do capítulo;
+  exercícios», no fim do capítulo (antes das referências dele);
 - **nenhum glifo faltando**: ao fim da construção, todo caractere do ``.tex`` que alguma das
   fontes do livro não tem ganha uma definição (``glifos.tex``) que o compõe com a fonte do lugar
   quando ela o tem (``\\iffontchar``) e, senão, com uma fonte de reserva que o tem, escolhida
