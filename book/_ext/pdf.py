@@ -356,6 +356,9 @@ def _achar_fonte(arquivo: str) -> str | None:
 
 
 def escrever_glifos(app: Sphinx, excecao: Exception | None) -> None:
+    """Grava ``glifos.tex``: para cada caractere do ``.tex`` que alguma fonte do livro não tem,
+    uma reserva para o texto e outra para o código (uma monoespaçada, se alguma o tiver, para não
+    desalinhar as colunas das saídas)."""
     if excecao is not None or app.builder.format != "latex":
         return
     saida = Path(app.outdir)
@@ -366,39 +369,46 @@ def escrever_glifos(app: Sphinx, excecao: Exception | None) -> None:
         usados |= {c for c in tex.read_text(encoding="utf-8") if ord(c) > 127}
     do_livro = [_cmap(arquivo) for arquivo in FONTES_DO_LIVRO.values()]
     reservas = [(nome, _cmap(arquivo)) for nome, arquivo in RESERVAS]
-    linhas = ["% gerado por book/_ext/pdf.py: caracteres que alguma fonte do livro não tem"]
+    monoespacadas = [(nome, cmap) for nome, cmap in reservas if "Mono" in nome]
+    linhas = []
     familias: dict[str, str] = {}
+
+    def comando(nome: str) -> str:
+        return familias.setdefault(nome, "\\reserva" + "abcdefghij"[len(familias)])
+
     for caractere in sorted(usados):
         codigo = ord(caractere)
         if all(codigo in cmap for cmap in do_livro):
             continue
-        reserva = next((nome for nome, cmap in reservas if codigo in cmap), None)
-        if reserva is None:
+        texto = next((nome for nome, cmap in reservas if codigo in cmap), None)
+        if texto is None:
             logger.warning(
                 "pdf: nenhuma fonte tem o caractere %r (U+%04X); instale uma que o tenha",
                 caractere,
                 codigo,
             )
             continue
-        comando = familias.setdefault(
-            reserva, "\\reserva" + "abcdefghij"[len(familias)]
-        )
+        codigo_ = next((nome for nome, cmap in monoespacadas if codigo in cmap), texto)
         linhas.append(
-            f"\\newunicodechar{{{caractere}}}{{\\glifo{{{comando}}}{{\"{codigo:04X}}}}}"
+            f"\\newunicodechar{{{caractere}}}"
+            f"{{\\glifo{{{comando(texto)}}}{{{comando(codigo_)}}}{{\"{codigo:04X}}}}}"
         )
     cabecalho = [
-        # na fonte do lugar se ela tem o glifo; senão, na de reserva (no corpo regular dela, se a
-        # variante do lugar, negrito ou itálico, não o tiver: o regular o tem, foi escolhido assim)
-        r"\newcommand{\glifo}[2]{\ifmmode\Umathcharnum\Umathcodenum#2\relax\else"
-        r"\iffontchar\font#2 \char#2 \else"
-        r"{#1\iffontchar\font#2 \else\mdseries\upshape\fi\char#2}\fi\fi}",
+        "% gerado por book/_ext/pdf.py: caracteres que alguma fonte do livro não tem",
+        r"\makeatletter",
+        # na fonte do lugar se ela tem o glifo; senão, na de reserva (a do código, se o lugar é
+        # código), e no corpo regular dela se a variante do lugar (negrito, itálico) não o tiver:
+        # o regular o tem, a reserva foi escolhida assim
+        r"\newcommand{\glifo}[3]{\ifmmode\Umathcharnum\Umathcodenum#3\relax\else"
+        r"\iffontchar\font#3 \char#3 \else"
+        r"{\ifx\f@family\ttdefault#2\else#1\fi"
+        r"\iffontchar\font#3 \else\mdseries\upshape\fi\char#3}\fi\fi}",
+        r"\makeatother",
     ] + [
-        f"\\newfontfamily{comando}{{{nome}}}[Scale=MatchLowercase]"
-        for nome, comando in familias.items()
+        f"\\newfontfamily{cmd}{{{nome}}}[Scale=MatchLowercase]"
+        for nome, cmd in familias.items()
     ]
-    (saida / "glifos.tex").write_text(
-        "\n".join(linhas[:1] + cabecalho + linhas[1:]) + "\n", encoding="utf-8"
-    )
+    (saida / "glifos.tex").write_text("\n".join(cabecalho + linhas) + "\n", encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------
