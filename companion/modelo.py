@@ -118,6 +118,9 @@ class Modelo:
         # a parte de entrada da GRU só depende do caractere: uma tabela (V, 3H) pronta
         tabela = self.incorporacao @ self.W_ih.T + self.b_ih
         object.__setattr__(self, "_entrada", tabela)
+        # as transpostas contíguas: o produto com elas é bem mais rápido no BLAS
+        object.__setattr__(self, "_W_hh_T", np.ascontiguousarray(self.W_hh.T))
+        object.__setattr__(self, "_W_T", np.ascontiguousarray(self.incorporacao.T))
         object.__setattr__(self, "_indice", {c: i for i, c in enumerate(self.vocab)})
         object.__setattr__(self, "_cache", {})
 
@@ -174,7 +177,7 @@ class Modelo:
 
     def _passo(self, h: np.ndarray, ids: np.ndarray) -> np.ndarray:
         gi = self._entrada[ids]  # (B, 3H)
-        gh = h @ self.W_hh.T + self.b_hh
+        gh = h @ self._W_hh_T + self.b_hh
         H = self.H
         r = _sigmoide(gi[:, :H] + gh[:, :H])
         z = _sigmoide(gi[:, H : 2 * H] + gh[:, H : 2 * H])
@@ -217,7 +220,7 @@ class Modelo:
 
     def logits_de(self, h: np.ndarray) -> np.ndarray:
         """A cabeça de modelo de linguagem: :math:`u = h W^\\top + b`, ``(..., H) → (..., V)``."""
-        return np.asarray(h) @ self.W.T + self.b
+        return np.asarray(h) @ self._W_T + self.b
 
     def logits(self, ids) -> np.ndarray:
         """Os logits do caractere seguinte a cada posição de ``ids``: ``(t,) → (t, V)`` ou

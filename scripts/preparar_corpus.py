@@ -41,7 +41,7 @@ FONTES = [
         "texto_da_licenca": "GFDL-1.2",
         "copyright": "gimp-help-common",  # o pacote -pt-br aponta para o copyright deste
         "sha256_deb": "816835f4dae19c99b1ead7347e33d60f18c043abc0ace131796320346a5549bc",
-        "sha256_texto": "8aa83116d3207f5fa0f044715d7c481ead3566fac696049050faed50b5a205b4",
+        "sha256_texto": "98950f7103590bea3693e431cf44d8c6a48c22b2aa75ac47e14f5ea606bfad00",
     },
     {
         "pacote": "debian-edu-doc-pt-br",
@@ -52,14 +52,15 @@ FONTES = [
         "texto_da_licenca": "GPL-2",
         "copyright": "debian-edu-doc-pt-br",
         "sha256_deb": "73dd96c546cf57b39443fb8216984c6c9dff78ed6387587b859a1788f927bf8e",
-        "sha256_texto": "fa123ea0d4b269652b3e8e16e4a7a55fdd3157c85cfb987d016c5d56df1d76e4",
+        "sha256_texto": "5b0bda395470552d83b68c3cdd99a882448dd8a3cfcecafe727da7b0a0bfa2d7",
     },
 ]
 
 # palavras gramaticais que denunciam a língua de um parágrafo
 INGLES = set(
     "the and of to is this you with for are can be it that on an or by from which will your "
-    "if not have has when these into its".split()
+    "if not have has when these into its still exists how only also should there other one each "
+    "what was were been but then than they their them all more used using".split()
 )
 PORTUGUES = set(
     "de que do da em uma para é com não os se no na por um ou ao dos das você pode "
@@ -105,12 +106,12 @@ class _Paragrafos(HTMLParser):
 
 
 def lingua(paragrafo: str) -> str:
-    """"en" se há duas palavras gramaticais inglesas ou mais, ou mais delas que portuguesas;
-    senão "pt"."""
+    """"en" se há duas palavras gramaticais inglesas ou mais, ou uma e não mais portuguesas
+    que inglesas; senão "pt". (“in” não conta: aparece em “plug-in”.)"""
     palavras = re.findall(r"[a-záéíóúâêôãõçà]+", paragrafo.lower())
     en = sum(p in INGLES for p in palavras)
     pt = sum(p in PORTUGUES for p in palavras)
-    return "en" if en > pt or en >= 2 else "pt"
+    return "en" if en >= 2 or (en >= 1 and en >= pt) else "pt"
 
 
 def limpar(paragrafo: str) -> str:

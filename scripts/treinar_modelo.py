@@ -205,7 +205,8 @@ def main(argv: list[str]) -> int:
         if passo + 1 == K_VERIFICACAO:
             hash_k = sha256_pesos(pesos_numpy(modelo))
         if passo % 50 == 0 or passo == parar - 1:
-            extra = f", validação {perda_validacao():.3f}" if passo % 150 == 0 else ""
+            medir = passo % 150 == 0 and args.parar_em is None
+            extra = f", validação {perda_validacao():.3f}" if medir else ""
             print(f"passo {passo:5d}: perda {perda.item():.3f}{extra} "
                   f"({time.time() - inicio:.0f} s)", flush=True)
     duracao = time.time() - inicio

@@ -237,3 +237,25 @@ def test_hash_dos_pesos_gravados():
                                                  "b")}
     assert treinar.sha256_pesos(pesos) == m.info["sha256_pesos"]
     assert_array_equal(pesos["b"].astype(np.float64), m.b)
+
+
+def test_corpus_gravado_e_o_registrado_pelo_script_de_preparo():
+    import hashlib
+    import lzma
+
+    spec = importlib.util.spec_from_file_location("preparar_corpus",
+                                                  RAIZ / "scripts" / "preparar_corpus.py")
+    preparar = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(preparar)
+    m = carregar()
+    assert [f["pacote"] for f in preparar.FONTES] == [f["pacote"] for f in m.info["fontes"]]
+    for fonte, registrada in zip(preparar.FONTES, m.info["fontes"], strict=True):
+        texto = lzma.decompress((RAIZ / "scripts" / "corpus" / f"{fonte['pacote']}.txt.xz")
+                                .read_bytes())
+        assert hashlib.sha256(texto).hexdigest() == fonte["sha256_texto"]
+        assert len(texto.decode()) == registrada["caracteres"]
+        assert fonte["versao"] == registrada["versao"]
+    # o texto é português: palavras gramaticais inglesas são raras
+    ingles = sum(preparar.lingua(p) == "en" for f in preparar.FONTES for p in lzma.decompress(
+        (RAIZ / "scripts" / "corpus" / f"{f['pacote']}.txt.xz").read_bytes()).decode().split("\n"))
+    assert ingles == 0
