@@ -67,10 +67,23 @@ def livro_pdf() -> Path:
     pasta = RAIZ / "_build" / "pdf"
     pasta.mkdir(parents=True, exist_ok=True)
     arquivo = pasta / pdf.NOME_PDF
+    falha = pasta / ".falha"
+    # a mesma em todos os processos de uma execução do pytest-xdist; vazia sem ele
+    execucao = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
     with FileLock(str(pasta / ".trava"), timeout=1200):
         mais_nova = max(p.stat().st_mtime for p in _fontes())
+        if execucao and falha.exists():
+            marca, _, mensagem = falha.read_text(encoding="utf-8").partition("\n")
+            if marca == execucao:
+                # outro processo desta execução já tentou e falhou: não tenta de novo
+                raise pdf.ErroDoPdf(mensagem)
         if not arquivo.exists() or arquivo.stat().st_mtime <= mais_nova:
-            pdf.construir(RAIZ, silencioso=True)
+            try:
+                pdf.construir(RAIZ, silencioso=True)
+            except pdf.ErroDoPdf as erro:
+                falha.write_text(f"{execucao}\n{erro}", encoding="utf-8")
+                raise
+            falha.unlink(missing_ok=True)
     return arquivo
 
 
