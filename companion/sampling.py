@@ -1489,7 +1489,7 @@ def beam_search(
     eos_token_id : int ou lista de int, opcional
         O(s) token(s) de fim: uma hipótese que o gera termina. Padrão: nenhum (todas as
         hipóteses têm ``max_len`` tokens).
-    early_stopping : bool ou "never", opcional
+    early_stopping : {True, False, "never"}, opcional
         ``True``: pára assim que há ``beams`` hipóteses terminadas. ``False`` (padrão): pára
         quando a melhor hipótese em curso, com a pontuação de agora, já não bate a pior
         terminada (a heurística do Hugging Face). ``"never"``: com :math:`\alpha > 0`, estima
