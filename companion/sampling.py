@@ -1401,7 +1401,13 @@ def inverse_cdf_sample(probs: ArrayLike, u: ArrayLike) -> np.ndarray:
 def _ids_do_prompt(input_ids: ArrayLike | None) -> np.ndarray:
     if input_ids is None:
         return np.zeros(0, dtype=np.int64)
-    ids = np.asarray(_de_torch(input_ids, "input_ids"))
+    try:
+        ids = np.asarray(_de_torch(input_ids, "input_ids"))
+    except (ValueError, TypeError, OverflowError):  # listas irregulares, inteiros enormes
+        raise ValueError(
+            f"input_ids deve ser uma sequência de ids inteiros, formato (t,); recebido "
+            f"{descrever(input_ids)}"
+        ) from None
     if ids.size and (ids.dtype.kind not in "iu"):
         raise TypeError(f"input_ids deve conter índices inteiros; recebido {descrever(input_ids)}")
     if ids.ndim != 1:

@@ -54,6 +54,19 @@ def _check_grad(x):
     return companion.check_grad(lambda v: float(np.sum(v**2)), lambda v: 2 * v, x)
 
 
+def _beam_search(input_ids):
+    # um modelo de brinquedo: os logits do próximo token dependem só do último
+    tabela = RNG_FIXO.normal(size=(4, 4))
+
+    def step_fn(seqs):
+        return tabela[np.asarray(seqs)[:, -1]]
+
+    sequencias, pontuacoes = sampling.beam_search(step_fn, 2, 3, input_ids=input_ids)
+    return np.concatenate([np.ravel(np.stack(sequencias)), pontuacoes])
+
+
+RNG_FIXO = np.random.default_rng(7)
+
 FUNCOES = [
     Funcao("softmax", companion.softmax, {"x": X}, ("x",)),
     Funcao("log_softmax", companion.log_softmax, {"x": X}, ("x",)),
@@ -166,6 +179,35 @@ FUNCOES = [
         lambda logits: sampling.sample(logits, rng=np.random.default_rng(0)),
         {"logits": X},
         ("logits",),
+    ),
+    Funcao("typical_p", sampling.typical_p, {"logits": X, "p": 0.9}, ("logits",)),
+    Funcao("epsilon_cutoff", sampling.epsilon_cutoff, {"logits": X, "epsilon": 0.05}, ("logits",)),
+    Funcao("eta_cutoff", sampling.eta_cutoff, {"logits": X, "epsilon": 0.05}, ("logits",)),
+    Funcao(
+        "sample-filtros-novos",
+        lambda logits: sampling.sample(
+            logits,
+            typical_p=0.9,
+            epsilon_cutoff=0.01,
+            eta_cutoff=0.01,
+            metodo="gumbel",
+            rng=np.random.default_rng(0),
+        ),
+        {"logits": X},
+        ("logits",),
+    ),
+    Funcao(
+        "inverse_cdf_sample",
+        sampling.inverse_cdf_sample,
+        {"probs": PROBS, "u": np.array([0.1, 0.5, 0.9])},
+        ("probs", "u"),
+    ),
+    Funcao(
+        "beam_search",
+        lambda input_ids: _beam_search(input_ids),
+        {"input_ids": np.array([1, 2])},
+        (),
+        inteiros=("input_ids",),
     ),
     Funcao("estado_de", online.estado_de, {"bloco": X}, ("bloco",)),
     Funcao("blockwise_softmax", online.blockwise_softmax, {"x": X, "block_size": 3}, ("x",)),
