@@ -156,7 +156,10 @@ class Modelo:
         return np.array([self._indice.get(c, 0) for c in texto], dtype=np.int64)
 
     def _ids(self, ids: object, nome: str = "ids") -> np.ndarray:
-        arr = np.asarray(ids)
+        try:
+            arr = np.asarray(ids)
+        except (ValueError, TypeError, OverflowError):  # listas irregulares, inteiros enormes
+            raise TypeError(f"{nome} deve conter ids inteiros; recebi {descrever(ids)}") from None
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
             if arr.size == 0:
                 return arr.astype(np.int64)
@@ -255,10 +258,12 @@ class Modelo:
             Quantas continuações independentes, geradas juntas (vetorizado). Padrão: 1.
         **opcoes
             Repassadas a :func:`companion.sampling.sample` a cada passo (``temperature``,
-            ``top_k``, ``top_p``, ``min_p``…); uma opção que ela não aceite dá o erro dela.
-            ``repetition_penalty`` é aplicada com os ids já lidos (o começo e o gerado), por
-            ``sample`` se ela a aceitar, senão por :func:`companion.sampling.repetition_penalty`
-            antes do sorteio (a ordem do Hugging Face).
+            ``top_k``, ``top_p``, ``min_p``, ``typical_p``, ``epsilon_cutoff``,
+            ``eta_cutoff``, ``metodo``); uma opção desconhecida dá ``TypeError``.
+            ``repetition_penalty`` é aplicada por
+            :func:`companion.sampling.repetition_penalty` com os ids já lidos (o começo e o
+            gerado), antes dos filtros (a ordem do Hugging Face); é a única opção que vale
+            também com ``guloso=True``, como no ``generate``.
 
         Returns
         -------
@@ -274,16 +279,24 @@ class Modelo:
         amostras = _inteiro(amostras, "amostras", 1)
         if not isinstance(guloso, bool):
             raise TypeError(f"guloso deve ser True ou False; recebi {descrever(guloso)}")
+        # as opções de sample, menos as que gerar mesmo preenche
+        aceitas = set(inspect.signature(sampling.sample).parameters) - {
+            "logits", "rng", "num_samples", "previous_ids"
+        }
+        desconhecidas = sorted(set(opcoes) - aceitas)
+        if desconhecidas:
+            raise TypeError(
+                f"gerar não conhece a opção {', '.join(desconhecidas)}; as opções de amostragem "
+                f"são {', '.join(sorted(aceitas))}"
+            )
+        # a penalidade de repetição é um processador, não um filtro de sorteio: vale também na
+        # decodificação gulosa, como no generate do transformers
+        penalidade = opcoes.pop("repetition_penalty", None)
         if guloso and opcoes:
             raise ValueError(f"guloso=True não sorteia; as opções de amostragem "
-                             f"{sorted(opcoes)} não se aplicam")
+                             f"{sorted(opcoes)} não se aplicam (só repetition_penalty)")
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng deve ser um numpy.random.Generator; recebi {descrever(rng)}")
-        penalidade = opcoes.pop("repetition_penalty", None)
-        aceita = inspect.signature(sampling.sample).parameters
-        if penalidade is not None and "repetition_penalty" in aceita:
-            opcoes["repetition_penalty"] = penalidade
-            penalidade = None
         if rng is None and not guloso:
             rng = np.random.default_rng()
 
@@ -294,15 +307,12 @@ class Modelo:
         ids[:, : prefixo.size] = prefixo
         for i in range(prefixo.size, prefixo.size + n):
             u = self.logits_de(h)
+            if penalidade is not None:
+                u = sampling.repetition_penalty(u, ids[:, :i], penalidade)
             if guloso:
                 proximo = sampling.greedy(u)
             else:
-                extra = {}
-                if "repetition_penalty" in opcoes:
-                    extra["previous_ids"] = ids[:, :i]
-                elif penalidade is not None:
-                    u = sampling.repetition_penalty(u, ids[:, :i], penalidade)
-                proximo = sampling.sample(u, rng=rng, **opcoes, **extra)
+                proximo = sampling.sample(u, rng=rng, **opcoes)
             ids[:, i] = proximo
             h = self._passo(h, ids[:, i])
         textos = ["".join(self.vocab[j] for j in linha) for linha in ids]
@@ -319,6 +329,8 @@ class Modelo:
         logits depois de ``prefixo`` (se ``prefixo`` é vazio, os de :math:`h_0 = 0`, isto é,
         :math:`b`).
         """
+        if not isinstance(prefixo, str):
+            raise TypeError(f"prefixo deve ser uma str; recebi {descrever(prefixo)}")
         ids_prefixo = self.codificar(prefixo)
         h0 = self.estado_oculto(ids_prefixo)[-1] if ids_prefixo.size else np.zeros(self.H)
         estados: dict[bytes, np.ndarray] = {b"": h0}

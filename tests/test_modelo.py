@@ -145,8 +145,14 @@ def test_geracao_em_lote_igual_a_uma_por_vez_no_guloso():
 
 def test_gerar_repassa_opcoes_e_recusa_entradas_ruins():
     m = carregar()
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="gerar não conhece a opção opcao_que_nao_existe"):
         m.gerar("a", 5, opcao_que_nao_existe=1, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="num_samples"):  # gerar é quem decide quantas
+        m.gerar("a", 5, num_samples=3, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="prefixo"):
+        m.step_fn(3)
+    with pytest.raises(TypeError, match="ids deve conter ids inteiros"):
+        m.logits([[1, 2], [3]])  # lista irregular: não o erro do numpy, em inglês
     with pytest.raises(TypeError, match="inicio"):
         m.gerar(3, 5)
     with pytest.raises(ValueError, match="inicio"):
@@ -157,11 +163,21 @@ def test_gerar_repassa_opcoes_e_recusa_entradas_ruins():
         m.gerar("a", 5, amostras=2.0)
     with pytest.raises(ValueError, match="guloso"):
         m.gerar("a", 5, guloso=True, temperature=0.5)
-    # a penalidade de repetição afasta o ciclo do guloso
+    # a penalidade de repetição afasta o ciclo do guloso; com guloso=True ela vale (é um
+    # processador, não um filtro de sorteio), e dá o mesmo que top_k=1
     com = m.gerar("A camada ", 60, top_k=1, repetition_penalty=1.5,
                   rng=np.random.default_rng(0))
     sem = m.gerar("A camada ", 60, guloso=True)
     assert com != sem
+    assert m.gerar("A camada ", 60, guloso=True, repetition_penalty=1.5) == com
+    # à mão: penalidade sobre todo o texto lido, depois o argmax
+    ids = list(m.codificar("A camada "))
+    h = m.estado_oculto(np.array(ids))[-1:]
+    for _ in range(60):
+        u = sampling.repetition_penalty(m.logits_de(h), np.array([ids]), 1.5)
+        ids.append(int(np.argmax(u[0])))
+        _, h = m.passo(h, np.array(ids[-1:]))
+    assert m.decodificar(ids) == com
 
 
 def test_step_fn_para_busca_em_feixe():
