@@ -714,3 +714,108 @@ def test_discordancia_com_o_esqueleto_do_min_p_e_nao_tentado():
         return mantidos_top - np.isfinite(filtro_min_p(logits, p_min)).sum(axis=-1)
 
     assert verificar("top-p-vs-min-p", usa_o_seu).estado == "nao_tentado"
+
+
+# ---------------------------------------------------------------------------------------------
+# Red team dos exercícios novos (issue 14): respostas erradas que passavam e diagnósticos
+# enganosos
+
+
+def _k_top_de_estudante(logits, p, menor_ou_igual=False):
+    q = scipy.special.softmax(logits, axis=-1)
+    ordenadas = -np.sort(-q, axis=-1)
+    a_frente = np.cumsum(ordenadas, axis=-1) - ordenadas
+    return (a_frente <= p if menor_ou_igual else a_frente < p).sum(axis=-1)
+
+
+def _k_min_de_estudante(logits, p, estrito=False):
+    q = scipy.special.softmax(logits, axis=-1)
+    limiar = p * q.max(axis=-1, keepdims=True)
+    return (q > limiar if estrito else q >= limiar).sum(axis=-1)
+
+
+def _discordancia_top_p_menor_ou_igual(logits, p_top, p_min):
+    return _k_top_de_estudante(logits, p_top, menor_ou_igual=True) - _k_min_de_estudante(
+        logits, p_min
+    )
+
+
+def _discordancia_top_p_com_searchsorted_right(logits, p_top, p_min):
+    # o menor k com S_k > p_top (e não >=): o mesmo «<=» na massa à frente
+    q = scipy.special.softmax(np.atleast_2d(logits), axis=-1)
+    acumulada = np.cumsum(-np.sort(-q, axis=-1), axis=-1)
+    k = np.array([np.searchsorted(a, p_top, side="right") + 1 for a in acumulada])
+    k = np.minimum(k, q.shape[-1]).reshape(np.shape(logits)[:-1])
+    return k - _k_min_de_estudante(logits, p_min)
+
+
+def _discordancia_min_p_estrito(logits, p_top, p_min):
+    return _k_top_de_estudante(logits, p_top) - _k_min_de_estudante(logits, p_min, estrito=True)
+
+
+@pytest.mark.parametrize(
+    "resposta, diagnostico",
+    [
+        (_discordancia_top_p_menor_ou_igual, "top-p-menor-ou-igual"),
+        (_discordancia_top_p_com_searchsorted_right, "top-p-menor-ou-igual"),
+        (_discordancia_min_p_estrito, "min-p-estrito"),
+    ],
+)
+def test_discordancia_com_filtro_errado_no_limiar_e_recusada(resposta, diagnostico):
+    # os casos não tinham massa batendo p_top exatamente nem token exatamente no limiar do
+    # min-p: um top-p com «<=» ou um min-p com «>» davam «correto»
+    resultado = verificar("top-p-vs-min-p", resposta)
+    assert resultado.estado == "incorreto"
+    assert resultado.diagnostico == diagnostico, resultado.mensagem
+
+
+def test_discordancia_certa_no_limiar_passa():
+    # as mesmas contas, com «<» no top-p e «>=» no min-p, e o searchsorted do lado certo
+    def com_searchsorted_left(logits, p_top, p_min):
+        q = scipy.special.softmax(np.atleast_2d(logits), axis=-1)
+        acumulada = np.cumsum(-np.sort(-q, axis=-1), axis=-1)
+        k = np.array([np.searchsorted(a, p_top, side="left") + 1 for a in acumulada])
+        k = np.minimum(k, q.shape[-1]).reshape(np.shape(logits)[:-1])
+        return k - _k_min_de_estudante(logits, p_min)
+
+    def com_o_hugging_face(logits, p_top, p_min):
+        from transformers.generation.logits_process import MinPLogitsWarper, TopPLogitsWarper
+
+        x = torch.as_tensor(np.atleast_2d(logits))
+        a = torch.isfinite(TopPLogitsWarper(p_top)(None, x)).sum(-1)
+        b = torch.isfinite(MinPLogitsWarper(p_min)(None, x)).sum(-1)
+        return (a - b).numpy().reshape(np.shape(logits)[:-1])
+
+    for resposta in (
+        lambda x, a, b: _k_top_de_estudante(x, a) - _k_min_de_estudante(x, b),
+        com_searchsorted_left,
+        com_o_hugging_face,
+    ):
+        resultado = verificar("top-p-vs-min-p", resposta)
+        assert resultado.ok, resultado.mensagem
+
+
+@pytest.mark.parametrize(
+    "resposta",
+    [
+        # mantém todo token empatado com o que cruza p_top: conta a mais numa cauda empatada
+        lambda x, a, b: np.isfinite(cap07._mantem_empatados_no_corte(x, a)).sum(-1)
+        - np.isfinite(min_p(x, b)).sum(-1),
+        # conta os que não são nan: -inf entra, e os dois filtros «mantêm» V tokens
+        lambda x, a, b: (~np.isnan(top_p(x, a))).sum(-1) - (~np.isnan(min_p(x, b))).sum(-1),
+    ],
+)
+def test_discordancia_zero_errado_nao_e_diagnosticado_como_estouro(resposta):
+    # 0 aqui quer dizer «concordam», não uma conta que estourou: o diagnóstico mostra quantos
+    # tokens cada filtro mantém na entrada que falha
+    resultado = verificar("top-p-vs-min-p", resposta)
+    assert resultado.estado == "incorreto"
+    assert resultado.diagnostico == "contagem-errada", resultado.mensagem
+    assert "estourou" not in resultado.mensagem and "overflow" not in resultado.mensagem
+    assert "o top-p (p_top = " in resultado.mensagem and " − " in resultado.mensagem
+
+
+def test_discordancia_fracionaria_pede_um_inteiro():
+    resultado = verificar("top-p-vs-min-p", lambda x, a, b: cap07.discordancia(x, a, b) + 0.5)
+    assert resultado.diagnostico == "contagem-errada"
+    assert "um número inteiro" in resultado.mensagem and "0,5" in resultado.mensagem

@@ -743,7 +743,10 @@ def _sinal_trocado(logits, p_top, p_min):
 
 
 def _troca_os_p(logits, p_top, p_min):
-    return _mantidos(filtro_top_p(logits, p_min)) - _mantidos(filtro_min_p(logits, p_top))
+    # com p_min = 0 no lugar de p_top, o top-p (de sampling, ou do Hugging Face) ainda mantém
+    # um token (min_tokens_to_keep = 1); filtro_top_p não mantém nenhum
+    no_top_p = np.maximum(_mantidos(filtro_top_p(logits, p_min)), 1)
+    return no_top_p - _mantidos(filtro_min_p(logits, p_top))
 
 
 def _conta_o_lote(logits, p_top, p_min):
@@ -760,6 +763,16 @@ def _conta_nao_nulos(logits, p_top, p_min):
 
 def _modulo(logits, p_top, p_min):
     return np.abs(discordancia(logits, p_top, p_min))
+
+
+def _top_p_menor_ou_igual(logits, p_top, p_min):
+    # o top-p com «a massa à frente <= p»: quando a massa bate p exatamente, entra mais um
+    return _mantidos(_um_a_mais_no_empate(logits, p_top)) - _mantidos(filtro_min_p(logits, p_min))
+
+
+def _min_p_estrito(logits, p_top, p_min):
+    # o min-p com «>»: quem está exatamente no limiar sai
+    return _mantidos(filtro_top_p(logits, p_top)) - _mantidos(_estrito_min_p(logits, p_min))
 
 
 ERROS_DISCORDANCIA = (
@@ -794,7 +807,58 @@ ERROS_DISCORDANCIA = (
         "o sinal importa: quando o min-p mantém mais tokens que o top-p (vários candidatos "
         "parelhos), a resposta é negativa. Não tome o valor absoluto.",
     ),
+    ErroConhecido(
+        "top-p-menor-ou-igual",
+        _top_p_menor_ou_igual,
+        "o seu top-p mantém um token a mais quando a massa bate p_top exatamente: um token "
+        "fica se a massa dos que estão à frente dele é menor que p_top (“<”, e não “<=”). Com "
+        "quatro tokens iguais e p_top = 0,5, ficam dois (0,25 + 0,25 = 0,5), e não três.",
+    ),
+    ErroConhecido(
+        "min-p-estrito",
+        _min_p_estrito,
+        "o seu min-p remove quem está exatamente no limiar: fica todo token com probabilidade "
+        "maior ou igual a p_min vezes a do mais provável (“>=”, e não “>”). Com p_min = 1 "
+        "ficam o mais provável e os empatados com ele; com p_min = 0, não sai nenhum.",
+    ),
 )
+
+
+def _sintoma_discordancia(caso: Caso, esperado: np.ndarray, obtido: np.ndarray):
+    """Uma contagem errada: diz quantos tokens cada filtro mantém na entrada que falha.
+
+    Sem isto, um 0 onde o esperado não é 0 (a resposta diz que os filtros concordam, e eles
+    discordam) cairia no sintoma genérico de «conta que estourou», que aqui não é o caso.
+    """
+    if not np.all(np.isfinite(obtido)):
+        return None  # nan ou inf: o sintoma genérico diz isso
+    logits, p_top, p_min = caso.args
+    no_top_p = np.ravel(_mantidos(filtro_top_p(logits, p_top)))
+    no_min_p = np.ravel(_mantidos(filtro_min_p(logits, p_min)))
+    linhas = np.flatnonzero(np.ravel(obtido) != np.ravel(esperado))
+    if linhas.size == 0:
+        return None
+    i = int(linhas[0])
+    onde = "na entrada acima" if np.ndim(esperado) == 0 else f"na linha {i} da entrada acima"
+    texto = (
+        f"a contagem está errada: {onde}, o top-p (p_top = {_numero(p_top)}) mantém "
+        f"{no_top_p[i]} token(s) e o min-p (p_min = {_numero(p_min)}), {no_min_p[i]}; a "
+        f"resposta é {no_top_p[i]} − {no_min_p[i]} = {_numero(no_top_p[i] - no_min_p[i])}, e a "
+        f"sua função deu {_numero(np.ravel(obtido)[i])}."
+    )
+    if not np.all(obtido == np.round(obtido)):
+        texto += " A resposta é uma diferença de contagens: um número inteiro."
+    else:
+        texto += (
+            " Confira quantos tokens cada um dos seus filtros mantém nessa entrada (os "
+            "finitos: np.isfinite(filtrados).sum(axis=-1))."
+        )
+    return ("contagem-errada", texto)
+
+
+def _numero(x) -> str:
+    """Um número com vírgula decimal e o sinal de menos tipográfico, como no resto do livro."""
+    return f"{float(x):g}".replace(".", ",").replace("-", "−")
 
 
 def _casos_discordancia() -> list[Caso]:
@@ -806,6 +870,12 @@ def _casos_discordancia() -> list[Caso]:
         # os dois extremos do exercício de lápis e papel: os dois concordam
         Caso((concentrada, 0.9, 0.1)),
         Caso((np.zeros(5), 0.9, 0.1)),
+        # a massa bate p_top exatamente (0,25 + 0,25 = 0,5): o top-p para aí, com dois tokens
+        Caso((np.zeros(4), 0.5, 0.1)),
+        # tokens exatamente no limiar do min-p: com p_min = 1, os empatados com o mais provável;
+        # com p_min = 0, o de probabilidade 0 (0 >= 0) — os dois ficam
+        Caso((np.array([1.0, 1.0, 0.0, -1.0]), 0.9, 1.0)),
+        Caso((np.array([0.0, -800.0, -3.0]), 0.9, 0.0)),
         # as intermediárias: o top-p mantém mais (cauda longa) e menos (candidatos parelhos)
         Caso((np.log(CAUDA_LONGA), 0.9, 0.1)),
         Caso((np.log(CANDIDATOS_PARELHOS), 0.9, 0.1)),
@@ -833,6 +903,7 @@ DISCORDANCIA = registrar(
             "é a conta do top-p menos a do min-p.",
         ),
         erros_conhecidos=ERROS_DISCORDANCIA,
+        sintomas=_sintoma_discordancia,
         formato="um inteiro por linha: um número para logits (V,), um array (B,) para (B, V)",
         explicacao=(
             "Os dois filtros mantêm os mais prováveis, então um conjunto contém o outro e a "
