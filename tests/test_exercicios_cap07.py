@@ -799,8 +799,10 @@ def test_discordancia_certa_no_limiar_passa():
     "resposta",
     [
         # mantém todo token empatado com o que cruza p_top: conta a mais numa cauda empatada
-        lambda x, a, b: np.isfinite(cap07._mantem_empatados_no_corte(x, a)).sum(-1)
-        - np.isfinite(min_p(x, b)).sum(-1),
+        lambda x, a, b: (
+            np.isfinite(cap07._mantem_empatados_no_corte(x, a)).sum(-1)
+            - np.isfinite(min_p(x, b)).sum(-1)
+        ),
         # conta os que não são nan: -inf entra, e os dois filtros «mantêm» V tokens
         lambda x, a, b: (~np.isnan(top_p(x, a))).sum(-1) - (~np.isnan(min_p(x, b))).sum(-1),
     ],
@@ -819,3 +821,72 @@ def test_discordancia_fracionaria_pede_um_inteiro():
     resultado = verificar("top-p-vs-min-p", lambda x, a, b: cap07.discordancia(x, a, b) + 0.5)
     assert resultado.diagnostico == "contagem-errada"
     assert "um número inteiro" in resultado.mensagem and "0,5" in resultado.mensagem
+
+
+def _min_p_log_probabilidades(logits, p):
+    # log_softmax nos que ficam: os tokens certos, mas não os logits recebidos
+    lp = scipy.special.log_softmax(logits, axis=-1)
+    return np.where(np.isfinite(min_p(logits, p)), lp, -np.inf)
+
+
+def _min_p_log_probabilidades_renormalizadas(logits, p):
+    return scipy.special.log_softmax(min_p(logits, p), axis=-1)
+
+
+def _min_p_nan_nos_removidos(logits, p):
+    return np.where(np.isfinite(min_p(logits, p)), logits, np.nan)
+
+
+def _min_p_mais_infinito_nos_removidos(logits, p):
+    return np.where(np.isfinite(min_p(logits, p)), logits, np.inf)
+
+
+def _min_p_probabilidades_sem_renormalizar(logits, p):
+    probs = scipy.special.softmax(logits, axis=-1)
+    return np.where(probs >= p * probs.max(axis=-1, keepdims=True), probs, 0.0)
+
+
+def _min_p_mascara_em_float(logits, p):
+    return np.isfinite(min_p(logits, p)).astype(float)
+
+
+@pytest.mark.parametrize(
+    "id, resposta, diagnostico",
+    [
+        ("min-p", _min_p_log_probabilidades, "logits-deslocados"),
+        ("min-p", _min_p_log_probabilidades_renormalizadas, "logits-deslocados"),
+        ("min-p", _min_p_nan_nos_removidos, "removidos-nan"),
+        ("min-p", _min_p_mais_infinito_nos_removidos, "removidos-nan"),
+        ("min-p", _min_p_probabilidades_sem_renormalizar, "nao-devolve-logits"),
+        ("min-p", _min_p_mascara_em_float, "nao-devolve-logits"),
+        (
+            "top-k",
+            lambda x, k: np.where(
+                np.isfinite(top_k(x, k)), scipy.special.log_softmax(x, -1), -np.inf
+            ),
+            "logits-deslocados",
+        ),
+        (
+            "top-p",
+            lambda x, p: scipy.special.log_softmax(top_p(x, p), axis=-1),
+            "logits-deslocados",
+        ),
+    ],
+)
+def test_filtro_que_nao_devolve_os_logits_recebidos(id, resposta, diagnostico):
+    # antes: log-probabilidades davam «a saída tem 0 onde o esperado não é 0: alguma conta
+    # estourou», e nan, +inf, probabilidades ou a máscara não tinham diagnóstico
+    resultado = verificar(id, resposta)
+    assert resultado.estado == "incorreto"
+    assert resultado.diagnostico == diagnostico, resultado.mensagem
+    assert "estourou" not in resultado.mensagem
+
+
+def test_min_p_em_float32_continua_com_o_diagnostico_de_precisao():
+    # o arredondamento de float32 não é «logits deslocados por uma constante»
+    def em_float32(logits, p):
+        x = np.asarray(logits, dtype=np.float32)
+        return np.where(np.isfinite(min_p(logits, p)), x, -np.inf).astype(np.float32)
+
+    resultado = verificar("min-p", em_float32)
+    assert resultado.diagnostico == "precisao", resultado.mensagem

@@ -204,6 +204,79 @@ def _sintoma_selecao(esperado: np.ndarray, obtido: np.ndarray, regra: str):
     )
 
 
+def _sintoma_valores(caso: Caso, esperado: np.ndarray, obtido: np.ndarray):
+    """A saída de um filtro que não é «os logits, com -inf nos removidos»: nan ou +inf nos
+    removidos, probabilidades ou a máscara de quem fica no lugar dos logits, ou os logits
+    deslocados por uma constante (log-probabilidades). ``None`` quando não é nenhum desses.
+
+    Sem isto, o sintoma genérico daria a um 0 no lugar de um logit o diagnóstico de «conta que
+    estourou», que aqui não é o caso.
+    """
+    logits = np.asarray(caso.args[0], dtype=float)
+    if logits.shape != esperado.shape:
+        return None
+    fica = np.isfinite(esperado)
+    with np.errstate(all="ignore"):
+        estranhos = np.isnan(obtido) | np.isposinf(obtido)
+        if estranhos.any():
+            if np.any(estranhos & fica) or not np.allclose(obtido[fica], esperado[fica]):
+                return None  # a conta estourou: o sintoma genérico diz isso
+            return (
+                "removidos-nan",
+                "os removidos devem virar -inf, e não nan ou +inf (np.nan, ou np.inf sem o "
+                "sinal de menos): na softmax, um só nan ou +inf faz a linha inteira virar nan; "
+                "só -inf dá probabilidade zero. Use -np.inf.",
+            )
+        if (
+            np.all((obtido >= 0) & (obtido <= 1))
+            and not np.array_equal(obtido, logits)
+            and not np.array_equal(obtido, esperado)
+        ):
+            e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+            q = e / e.sum(axis=-1, keepdims=True)
+            mantidas = np.where(fica, q, 0.0)
+            renormalizadas = mantidas / mantidas.sum(axis=-1, keepdims=True)
+            probabilidades = np.allclose(obtido, mantidas) or np.allclose(obtido, renormalizadas)
+            mascara = np.array_equal(obtido, fica.astype(float))
+            if probabilidades or mascara:
+                oque = (
+                    "probabilidades, ou a máscara True/False de quem fica"
+                    if probabilidades and mascara
+                    else "probabilidades"
+                    if probabilidades
+                    else "a máscara True/False de quem fica"
+                )
+                return (
+                    "nao-devolve-logits",
+                    f"sua função devolveu {oque}, e não logits: o filtro devolve os próprios "
+                    "logits recebidos nos tokens que ficam e -inf nos removidos — "
+                    "np.where(fica, logits, -np.inf); a softmax vem depois, na hora de sortear.",
+                )
+        deslocamento = np.where(fica, obtido - esperado, np.nan)
+        # uma constante de verdade, e não o arredondamento de quem devolveu float32 (esse
+        # recebe do sintoma genérico o diagnóstico de precisão)
+        escala = 1e-9 * (1.0 + np.abs(np.where(fica, esperado, 0.0)).max(initial=0.0))
+        if (
+            np.array_equal(np.isfinite(obtido), fica)
+            and fica.any()
+            and not np.allclose(obtido[fica], esperado[fica], rtol=1e-5, atol=1e-7)
+            and np.allclose(
+                np.where(fica, deslocamento, 0.0),
+                np.where(fica, np.nanmax(deslocamento, axis=-1, keepdims=True), 0.0),
+                rtol=0.0,
+                atol=escala,
+            )
+        ):
+            return (
+                "logits-deslocados",
+                "os tokens certos ficaram, mas os valores mantidos não são os logits recebidos: "
+                "diferem deles por uma constante em cada linha (log-probabilidades, como "
+                "log_softmax, ou os logits menos o máximo?). O filtro devolve os próprios "
+                "logits nos tokens que ficam, sem mudança, e -inf nos removidos.",
+            )
+    return None
+
+
 _REGRA_TOP_K = (
     "Fica todo logit maior ou igual ao k-ésimo maior da sua linha (os empatados com ele "
     "também); os outros viram -inf."
@@ -220,11 +293,15 @@ def _sintoma_top_k(caso: Caso, esperado: np.ndarray, obtido: np.ndarray):
     mantidos = np.isfinite(obtido).sum(axis=-1)
     if np.all(mantidos == k) and np.any(np.isfinite(esperado).sum(axis=-1) > k):
         return ("quebra-empates", ERROS_TOP_K[0].diagnostico)
-    return _sintoma_selecao(esperado, obtido, _REGRA_TOP_K)
+    return _sintoma_valores(caso, esperado, obtido) or _sintoma_selecao(
+        esperado, obtido, _REGRA_TOP_K
+    )
 
 
 def _sintoma_top_p(caso: Caso, esperado: np.ndarray, obtido: np.ndarray):
-    return _sintoma_selecao(esperado, obtido, _REGRA_TOP_P)
+    return _sintoma_valores(caso, esperado, obtido) or _sintoma_selecao(
+        esperado, obtido, _REGRA_TOP_P
+    )
 
 
 def _casos_top_k() -> list[Caso]:
@@ -648,7 +725,9 @@ _REGRA_MIN_P = (
 
 
 def _sintoma_min_p(caso: Caso, esperado: np.ndarray, obtido: np.ndarray):
-    return _sintoma_selecao(esperado, obtido, _REGRA_MIN_P)
+    return _sintoma_valores(caso, esperado, obtido) or _sintoma_selecao(
+        esperado, obtido, _REGRA_MIN_P
+    )
 
 
 #: Duas distribuições intermediárias (20 itens; a entropia entre 20% e 90% da máxima, ln 20)
