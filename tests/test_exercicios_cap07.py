@@ -890,3 +890,12 @@ def test_min_p_em_float32_continua_com_o_diagnostico_de_precisao():
 
     resultado = verificar("min-p", em_float32)
     assert resultado.diagnostico == "precisao", resultado.mensagem
+
+
+def test_discordancia_com_os_p_trocados_nas_contas_de_estudante():
+    # os p trocados, com as contas à mão (e não sampling): o mesmo diagnóstico
+    def trocados(logits, p_top, p_min):
+        return _k_top_de_estudante(logits, p_min) - _k_min_de_estudante(logits, p_top)
+
+    resultado = verificar("top-p-vs-min-p", trocados)
+    assert resultado.diagnostico == "troca-os-p", resultado.mensagem

@@ -262,7 +262,9 @@ def _sintoma_valores(caso: Caso, esperado: np.ndarray, obtido: np.ndarray):
             and not np.allclose(obtido[fica], esperado[fica], rtol=1e-5, atol=1e-7)
             and np.allclose(
                 np.where(fica, deslocamento, 0.0),
-                np.where(fica, np.nanmax(deslocamento, axis=-1, keepdims=True), 0.0),
+                np.where(
+                    fica, np.nanmax(deslocamento, axis=-1, keepdims=True, initial=-np.inf), 0.0
+                ),
                 rtol=0.0,
                 atol=escala,
             )
@@ -822,10 +824,7 @@ def _sinal_trocado(logits, p_top, p_min):
 
 
 def _troca_os_p(logits, p_top, p_min):
-    # com p_min = 0 no lugar de p_top, o top-p (de sampling, ou do Hugging Face) ainda mantém
-    # um token (min_tokens_to_keep = 1); filtro_top_p não mantém nenhum
-    no_top_p = np.maximum(_mantidos(filtro_top_p(logits, p_min)), 1)
-    return no_top_p - _mantidos(filtro_min_p(logits, p_top))
+    return _mantidos(filtro_top_p(logits, p_min)) - _mantidos(filtro_min_p(logits, p_top))
 
 
 def _conta_o_lote(logits, p_top, p_min):
@@ -951,10 +950,10 @@ def _casos_discordancia() -> list[Caso]:
         Caso((np.zeros(5), 0.9, 0.1)),
         # a massa bate p_top exatamente (0,25 + 0,25 = 0,5): o top-p para aí, com dois tokens
         Caso((np.zeros(4), 0.5, 0.1)),
-        # tokens exatamente no limiar do min-p: com p_min = 1, os empatados com o mais provável;
-        # com p_min = 0, o de probabilidade 0 (0 >= 0) — os dois ficam
+        # tokens exatamente no limiar do min-p: com p_min = 1, os empatados com o mais provável
+        # ficam (com p_min = 0, ficariam todos; mas p_min = 0 no lugar de p_top, para quem
+        # troca os dois p, é um top-p degenerado, que sampling e filtro_top_p tratam diferente)
         Caso((np.array([1.0, 1.0, 0.0, -1.0]), 0.9, 1.0)),
-        Caso((np.array([0.0, -800.0, -3.0]), 0.9, 0.0)),
         # as intermediárias: o top-p mantém mais (cauda longa) e menos (candidatos parelhos)
         Caso((np.log(CAUDA_LONGA), 0.9, 0.1)),
         Caso((np.log(CANDIDATOS_PARELHOS), 0.9, 0.1)),
