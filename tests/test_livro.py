@@ -161,3 +161,22 @@ def test_nenhum_texto_da_interface_em_ingles(site):
     assert "Toggle hidden content" not in (site / "_static" / "togglebutton.js").read_text(
         encoding="utf-8"
     )
+
+
+@pytest.mark.parametrize(
+    "caminho", sorted((RAIZ / "book").glob("*.ipynb")), ids=lambda c: c.stem
+)
+def test_nenhuma_saida_guardada_e_do_stderr(caminho):
+    # um aviso guardado como saída (p. ex. o matplotlib sem as fontes das fórmulas, com um cache
+    # de fontes de outro ambiente) passaria no nbval de quem tem o mesmo cache, e é ruído para o
+    # leitor; scripts/executar_notebooks.py também recusa
+    import json
+
+    nb = json.loads(caminho.read_text(encoding="utf-8"))
+    avisos = [
+        (i, "".join(saida.get("text", ""))[:200])
+        for i, celula in enumerate(nb["cells"])
+        for saida in celula.get("outputs", [])
+        if saida.get("name") == "stderr"
+    ]
+    assert not avisos, f"{caminho.name}: saídas no stderr (célula, começo): {avisos[:3]}"
