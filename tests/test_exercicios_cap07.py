@@ -899,3 +899,13 @@ def test_discordancia_com_os_p_trocados_nas_contas_de_estudante():
 
     resultado = verificar("top-p-vs-min-p", trocados)
     assert resultado.diagnostico == "troca-os-p", resultado.mensagem
+
+
+@pytest.mark.parametrize("id", ["min-p", "top-p-vs-min-p"])
+def test_textos_dos_exercicios_novos_dizem_token(id):
+    # o glossário pede “token”, e as mensagens dos verificadores já o usam
+    ex = obter(id)
+    textos = [ex.titulo, ex.explicacao, ex.formato, *ex.dicas]
+    textos += [erro.diagnostico for erro in ex.erros_conhecidos]
+    for texto in textos:
+        assert "iten" not in texto and "item" not in texto, texto

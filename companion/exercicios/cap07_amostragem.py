@@ -1,5 +1,5 @@
 """Exercícios do capítulo 7 (Amostragem): ``top-k``, ``top-p``, ``min-p`` e
-``top-p-vs-min-p`` (quantos itens o top-p mantém a mais que o min-p)."""
+``top-p-vs-min-p`` (quantos tokens o top-p mantém a mais que o min-p)."""
 
 from __future__ import annotations
 
@@ -732,15 +732,15 @@ def _sintoma_min_p(caso: Caso, esperado: np.ndarray, obtido: np.ndarray):
     )
 
 
-#: Duas distribuições intermediárias (20 itens; a entropia entre 20% e 90% da máxima, ln 20)
+#: Duas distribuições intermediárias (20 tokens; a entropia entre 20% e 90% da máxima, ln 20)
 #: em que top-p = 0,9 e min-p = 0,1 discordam, uma em cada sentido.
-#: Uma cauda longa: um favorito com 0,43 e 19 itens com 0,03 cada. O top-p precisa de 16 itens
+#: Uma cauda longa: um favorito com 0,43 e 19 tokens com 0,03 cada. O top-p precisa de 16 tokens
 #: da cauda para juntar 0,9 (0,43 + 16 · 0,03 = 0,91) e fica com 17; o min-p corta abaixo de
 #: 0,1 · 0,43 = 0,043 e fica só com o favorito.
 CAUDA_LONGA = np.array([0.43] + [0.03] * 19)
-#: Candidatos parelhos: três itens já somam 0,87, e o quarto leva a 0,91; o top-p para aí (4
-#: itens). O min-p corta abaixo de 0,1 · 0,33 = 0,033 e mantém também o quinto e o sexto
-#: (0,04 e 0,036): 6 itens.
+#: Candidatos parelhos: três tokens já somam 0,87, e o quarto leva a 0,91; o top-p para aí (4
+#: tokens). O min-p corta abaixo de 0,1 · 0,33 = 0,033 e mantém também o quinto e o sexto
+#: (0,04 e 0,036): 6 tokens.
 CANDIDATOS_PARELHOS = np.array([0.33, 0.30, 0.24, 0.04, 0.04, 0.036] + [0.001] * 14)
 
 
@@ -987,9 +987,9 @@ DISCORDANCIA = registrar(
             "Os dois filtros mantêm os mais prováveis, então um conjunto contém o outro e a "
             "diferença de tamanho diz tudo. O top-p para quando a massa acumulada chega a "
             "$p_{\\text{top}}$; o min-p mantém quem tem pelo menos $p_{\\min}$ vezes a "
-            "probabilidade do mais provável. Numa cauda longa de itens pequenos, o top-p "
+            "probabilidade do mais provável. Numa cauda longa de tokens pequenos, o top-p "
             "precisa de muitos deles (positivo); com vários candidatos parelhos, ele completa a "
-            "massa cedo e corta itens que o min-p ainda acha plausíveis (negativo)."
+            "massa cedo e corta tokens que o min-p ainda acha plausíveis (negativo)."
         ),
     )
 )
