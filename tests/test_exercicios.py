@@ -351,6 +351,27 @@ def test_resposta_que_troca_funcoes_do_numpy_nao_engana_o_verificador():
         np.allclose, np.exp = original_allclose, original_exp
 
 
+def test_resposta_que_troca_uma_referencia_do_companion_nao_estraga_as_seguintes():
+    # achado do red team: uma resposta que trocava cap07.filtro_min_p (ou sampling.min_p) fazia
+    # um top-p-vs-min-p certo dar «incorreto» depois, com o «esperado» errado
+    from companion import sampling
+    from companion.exercicios import cap07_amostragem as cap07
+
+    originais = cap07.filtro_min_p, sampling.min_p
+
+    def sabota(logits, p):
+        cap07.filtro_min_p = lambda x, q: np.asarray(x, dtype=float) * 0
+        sampling.min_p = lambda x, q, *a, **k: np.asarray(x, dtype=float) * 0
+        return originais[0](logits, p)
+
+    try:
+        verificar("min-p", sabota)
+        assert (cap07.filtro_min_p, sampling.min_p) == originais
+        assert verificar("top-p-vs-min-p", cap07.discordancia).ok
+    finally:
+        cap07.filtro_min_p, sampling.min_p = originais
+
+
 def test_sys_exit_da_resposta_vira_veredito():
     import sys
 

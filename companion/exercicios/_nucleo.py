@@ -355,8 +355,14 @@ _MODULOS_PROTEGIDOS = (
 
 
 def _fotografar_modulos() -> list[tuple[Any, dict[str, Any]]]:
-    modulos = (sys.modules.get(nome) for nome in _MODULOS_PROTEGIDOS)
-    return [(m, dict(vars(m))) for m in modulos if m is not None]
+    # também todo módulo do companion: uma resposta que troca uma referência
+    # (``cap07.filtro_min_p = ...``) ou uma função de ``companion.sampling`` não pode mudar o
+    # «esperado» das verificações seguintes
+    nomes = list(_MODULOS_PROTEGIDOS) + [
+        nome for nome in list(sys.modules) if nome == "companion" or nome.startswith("companion.")
+    ]
+    modulos = {id(m): m for m in (sys.modules.get(nome) for nome in nomes) if m is not None}
+    return [(m, dict(vars(m))) for m in modulos.values()]
 
 
 def _restaurar_modulos(fotos: list[tuple[Any, dict[str, Any]]]) -> None:
