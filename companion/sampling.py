@@ -3,8 +3,9 @@
 Os processadores seguem a semântica dos *logits processors* do Hugging Face transformers:
 recebem logits ``(V,)`` ou ``(B, V)`` e devolvem logits do mesmo formato, com ``-inf`` nos
 tokens removidos. A decodificação (:func:`sample`) aplica-os na ordem do ``generate`` do Hugging
-Face: penalidade de repetição, temperatura, top-k, top-p, min-p, typical, ε, η; e sorteia pela
-inversão da acumulada (:func:`inverse_cdf_sample`) ou pelo truque de Gumbel-max.
+Face: penalidade de repetição, bloqueio de n-gramas repetidos (:func:`no_repeat_ngram`),
+temperatura, top-k, top-p, min-p, typical, ε, η; e sorteia pela inversão da acumulada
+(:func:`inverse_cdf_sample`) ou pelo truque de Gumbel-max.
 :func:`beam_search` é a busca em feixe do ``generate(num_beams=..., do_sample=False)``.
 ``tests/test_sampling_transformers.py`` compara cada processador com o *warper* correspondente
 do transformers, e a busca em feixe com o próprio ``generate``.
@@ -19,7 +20,8 @@ Regras comuns a todas as funções do módulo:
   processadores como está (como no Hugging Face); :func:`greedy` e :func:`sample` a recusam,
   pois não sobra token para escolher.
 - **+inf**: aceito onde o resultado só depende da ordem ou da aritmética de cada elemento
-  (:func:`temperature`, :func:`top_k`, :func:`repetition_penalty`, :func:`greedy`), com o
+  (:func:`temperature`, :func:`top_k`, :func:`repetition_penalty`, :func:`no_repeat_ngram`,
+  :func:`greedy`), com o
   resultado do torch; recusado onde é preciso a softmax (:func:`top_p`, :func:`min_p`,
   :func:`typical_p`, :func:`epsilon_cutoff`, :func:`eta_cutoff`, :func:`sample` e os logits que
   o ``step_fn`` de :func:`beam_search` devolve), pois a softmax de uma linha com ``+inf`` não
@@ -58,6 +60,7 @@ __all__ = [
     "epsilon_cutoff",
     "eta_cutoff",
     "repetition_penalty",
+    "no_repeat_ngram",
     "greedy",
     "sample",
     "inverse_cdf_sample",
@@ -1048,6 +1051,107 @@ def _aplicar_penalidade(
     return saida
 
 
+def _tamanho_de_ngrama(valor: object, nome: str) -> int:
+    if isinstance(valor, (bool, np.bool_)) or not isinstance(valor, numbers.Integral):
+        raise TypeError(
+            f"{nome} deve ser um inteiro >= 1 (o tamanho dos n-gramas); recebido {descrever(valor)}"
+        )
+    if valor < 1:
+        raise ValueError(
+            f"{nome} deve ser um inteiro >= 1 (o tamanho dos n-gramas); recebido {descrever(valor)}"
+        )
+    return int(valor)
+
+
+def _tamanho_de_ngrama_ou_zero(valor: object, nome: str) -> int:
+    """Um inteiro >= 0 (0 desliga o bloqueio, como no ``generate``)."""
+    if isinstance(valor, (bool, np.bool_)) or not isinstance(valor, numbers.Integral):
+        raise TypeError(
+            f"{nome} deve ser um inteiro >= 0 (0 ou None desligam o bloqueio de n-gramas); "
+            f"recebido {descrever(valor)}"
+        )
+    if valor < 0:
+        raise ValueError(
+            f"{nome} deve ser um inteiro >= 0 (0 ou None desligam o bloqueio de n-gramas); "
+            f"recebido {descrever(valor)}"
+        )
+    return int(valor)
+
+
+def no_repeat_ngram(logits: ArrayLike, previous_ids: ArrayLike, n: int) -> np.ndarray:
+    """Proíbe repetir n-gramas (``NoRepeatNGramLogitsProcessor``): em cada linha, todo token
+    que, depois dos últimos ``n - 1`` tokens de ``previous_ids``, completaria um n-grama que já
+    aparece em ``previous_ids`` vira ``-inf``.
+
+    Parameters
+    ----------
+    logits : array_like
+        ``(V,)`` ou ``(B, V)``, sem ``nan`` (``±inf`` passam; os proibidos viram ``-inf``).
+    previous_ids : array_like de int
+        A sequência até aqui (no ``generate``, o prompt e os tokens gerados): ``(t,)`` para
+        logits ``(V,)``, ``(B, t)`` para ``(B, V)``. Num ``numpy.ma.MaskedArray``, os ids
+        mascarados são tirados da linha (a sequência é a dos ids que sobram, na ordem): é o
+        jeito de passar sequências de comprimentos diferentes.
+    n : int
+        O tamanho dos n-gramas, >= 1. Com ``n = 1``, todo token já presente é proibido; uma
+        sequência com menos de ``n`` tokens não proíbe nada.
+
+    Returns
+    -------
+    numpy.ndarray
+        Os logits com ``-inf`` nos tokens proibidos, no dtype dos logits.
+
+    Raises
+    ------
+    TypeError
+        Se ``previous_ids`` não contém inteiros ou ``n`` não é um inteiro.
+    ValueError
+        Se ``n < 1``; se ``previous_ids`` tem outro formato, linhas de comprimentos
+        diferentes ou um id fora de ``[0, V)``; se uma linha de logits tem ``nan``.
+
+    Notes
+    -----
+    É o ``no_repeat_ngram_size`` do ``generate``: o n-grama candidato é formado pelos últimos
+    ``n - 1`` tokens e o próximo; se ele já ocorreu em algum ponto da sequência, o próximo
+    token é proibido. Como em :func:`repetition_penalty`, ids maiores ou iguais a ``V`` são um
+    erro aqui (o Hugging Face os ignora sem aviso). Cuidado: num modelo de caracteres, um ``n``
+    pequeno proíbe pedaços que todo texto repete (“ de ”, “que ”).
+
+    Examples
+    --------
+    >>> print(no_repeat_ngram([1.0, 2.0, 3.0, 4.0], [0, 1, 2, 0], 2))   # "0 1" já houve
+    [  1. -inf   3.   4.]
+    >>> print(no_repeat_ngram([1.0, 2.0, 3.0, 4.0], [0, 1, 2, 0], 1))   # todo token já visto
+    [-inf -inf -inf   4.]
+    """
+    x, dtype_saida, era_1d = _logits(logits)
+    tamanho = _tamanho_de_ngrama(n, "n")
+    _sem_nan(np.max(x, axis=-1))
+    return _devolver(_aplicar_ngramas(x, previous_ids, tamanho, era_1d), dtype_saida, era_1d)
+
+
+def _proibidos_por_ngrama(seq: np.ndarray, n: int) -> np.ndarray:
+    """Os tokens que completariam um n-grama já presente em ``seq`` (1-D, ids válidos)."""
+    t = seq.size
+    if t < n:
+        return seq[:0]
+    janelas = np.lib.stride_tricks.sliding_window_view(seq, n)  # (t - n + 1, n)
+    prefixo = seq[t - n + 1 :]  # os últimos n - 1 tokens
+    casam = np.all(janelas[:, :-1] == prefixo, axis=1)
+    return janelas[casam, -1]
+
+
+def _aplicar_ngramas(x: np.ndarray, previous_ids: ArrayLike, n: int, era_1d: bool) -> np.ndarray:
+    """O bloqueio de n-gramas repetidos em ``x`` (B, V) já conferido (sem nan)."""
+    B, V = x.shape
+    ids, contam = _ids(previous_ids, B, V, era_1d)
+    saida = x.copy(order="C")
+    for linha in range(B):
+        proibidos = _proibidos_por_ngrama(ids[linha][contam[linha]], n)
+        saida[linha, proibidos] = -np.inf
+    return saida
+
+
 # ---------------------------------------------------------------------------------------------
 # Decodificação
 
@@ -1110,13 +1214,15 @@ def sample(
     epsilon_cutoff: float | None = None,
     eta_cutoff: float | None = None,
     repetition_penalty: float | None = None,
+    no_repeat_ngram_size: int | None = None,
     previous_ids: ArrayLike | None = None,
     rng: np.random.Generator | None = None,
     num_samples: int = 1,
     metodo: str = "cdf",
 ) -> np.ndarray:
     r"""Sorteia tokens da distribuição filtrada, na ordem do ``generate`` do Hugging Face:
-    penalidade de repetição, temperatura, top-k, top-p, min-p, typical, ε, η, softmax.
+    penalidade de repetição, bloqueio de n-gramas repetidos, temperatura, top-k, top-p, min-p,
+    typical, ε, η, softmax.
 
     Parameters
     ----------
@@ -1139,9 +1245,14 @@ def sample(
     repetition_penalty : float, opcional
         Maior que 0 (:func:`companion.sampling.repetition_penalty`), aplicada aos logits antes
         da temperatura; exige ``previous_ids``. ``None`` ou 1 não muda nada.
+    no_repeat_ngram_size : int, opcional
+        Inteiro >= 0 (:func:`companion.sampling.no_repeat_ngram`): proíbe os tokens que
+        repetiriam um n-grama de ``previous_ids``; aplicado depois da penalidade de repetição e
+        antes da temperatura; exige ``previous_ids``. ``None`` ou 0 desliga (como no
+        ``generate``).
     previous_ids : array_like de int, opcional
         Os tokens já gerados, no formato de :func:`companion.sampling.repetition_penalty`.
-        Só com ``repetition_penalty``.
+        Só com ``repetition_penalty`` ou ``no_repeat_ngram_size``.
     rng : numpy.random.Generator, opcional
         A fonte de aleatoriedade (use ``np.random.default_rng(semente)`` para reproduzir).
         Padrão: um gerador novo, sem semente.
@@ -1166,7 +1277,8 @@ def sample(
         Se ``rng`` não é um ``numpy.random.Generator`` ou um argumento não é numérico.
     ValueError
         Se um parâmetro está fora do intervalo, se ``previous_ids`` falta ou sobra, ou uma
-        linha de logits tem ``nan`` ou ``+inf`` ou é toda ``-inf``.
+        linha de logits tem ``nan`` ou ``+inf`` ou é toda ``-inf`` (também depois do bloqueio
+        de n-gramas).
 
     Notes
     -----
@@ -1178,7 +1290,8 @@ def sample(
     são calculadas em ``float64``. Um token de probabilidade 0 nunca é sorteado.
 
     A ordem é a de ``GenerationMixin._get_logits_processor`` no transformers 5.23: a penalidade
-    de repetição é um processador (vem antes dos *warpers*), e os *warpers* vêm na ordem
+    de repetição e o bloqueio de n-gramas são processadores (vêm antes dos *warpers*, nessa
+    ordem), e os *warpers* vêm na ordem
     temperatura, top-k, top-p, min-p, typical, ε, η. Como no ``generate`` com ``num_beams=1``,
     cada filtro usa ``min_tokens_to_keep = 1``.
 
@@ -1228,10 +1341,20 @@ def sample(
                 "repetition_penalty precisa de previous_ids (os tokens já gerados); recebido "
                 "previous_ids=None"
             )
-    elif previous_ids is not None:
+    ngrama = None
+    if no_repeat_ngram_size is not None:
+        ngrama = _tamanho_de_ngrama_ou_zero(no_repeat_ngram_size, "no_repeat_ngram_size")
+        if previous_ids is None:
+            raise ValueError(
+                "no_repeat_ngram_size precisa de previous_ids (os tokens já gerados); recebido "
+                "previous_ids=None"
+            )
+        ngrama = ngrama or None  # 0 desliga
+    if repetition_penalty is None and no_repeat_ngram_size is None and previous_ids is not None:
         raise ValueError(
-            "previous_ids só é usado com repetition_penalty; recebido repetition_penalty=None "
-            "(passe repetition_penalty=1.2, por exemplo, ou tire previous_ids)"
+            "previous_ids só é usado com repetition_penalty ou no_repeat_ngram_size; recebidos "
+            "os dois None (passe repetition_penalty=1.2 ou no_repeat_ngram_size=3, por exemplo, "
+            "ou tire previous_ids)"
         )
     if metodo not in ("cdf", "gumbel"):
         raise ValueError(f"metodo deve ser 'cdf' ou 'gumbel'; recebido {descrever(metodo)}")
@@ -1255,6 +1378,16 @@ def sample(
                 f"repetition_penalty = {penalidade!r} (< 1) levou um logit da linha "
                 f"{int(np.argmax(maximos == np.inf))} além do maior float ({x.dtype}): a "
                 "softmax dessa linha não está definida"
+            )
+    if ngrama is not None:
+        x = _aplicar_ngramas(x, previous_ids, ngrama, era_1d)  # type: ignore[arg-type]
+        maximos = np.max(x, axis=-1)
+        vazias = maximos == -np.inf
+        if np.any(vazias):
+            raise ValueError(
+                f"no_repeat_ngram_size = {ngrama} proibiu todos os tokens possíveis da linha "
+                f"{int(np.argmax(vazias))}: todo token que sobrava repetiria um {ngrama}-grama "
+                "de previous_ids; não sobra token para escolher"
             )
 
     B, V = x.shape
@@ -1470,6 +1603,8 @@ def beam_search(
     input_ids: ArrayLike | None = None,
     eos_token_id: int | list[int] | None = None,
     early_stopping: bool | str = False,
+    no_repeat_ngram_size: int | None = None,
+    repetition_penalty: float | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray]:
     r"""Busca em feixe (*beam search*) com as regras do ``generate(num_beams=...,
     do_sample=False)`` do Hugging Face transformers 5.23.
@@ -1500,6 +1635,13 @@ def beam_search(
         quando a melhor hipótese em curso, com a pontuação de agora, já não bate a pior
         terminada (a heurística do Hugging Face). ``"never"``: com :math:`\alpha > 0`, estima
         a melhor pontuação possível com o comprimento máximo (a busca canônica).
+    no_repeat_ngram_size : int, opcional
+        Inteiro >= 0: em cada feixe, proíbe os tokens que repetiriam um n-grama da sua própria
+        sequência, prompt incluído (:func:`no_repeat_ngram`). ``None`` ou 0 desliga.
+    repetition_penalty : float, opcional
+        Maior que 0: em cada feixe, multiplica por ``repetition_penalty`` a log-probabilidade
+        (sempre <= 0) dos tokens da sua sequência, prompt incluído
+        (:func:`repetition_penalty`). ``None`` ou 1 não muda nada.
 
     Returns
     -------
@@ -1529,6 +1671,10 @@ def beam_search(
     primeiras, e as :math:`k` melhores que não terminam seguem em curso. As :math:`k` melhores
     terminadas ficam. As contas são em ``float64`` (o ``generate`` as faz em ``float32``); os
     empates vão para o menor índice (no ``generate``, ``torch.topk`` não garante a ordem).
+
+    Como no ``generate``, a penalidade de repetição e o bloqueio de n-gramas (nessa ordem) são
+    aplicados às log-probabilidades :math:`\log q_t`, depois da softmax, e não as
+    renormalizam: um token proibido some, e a massa dele não passa aos outros.
 
     Examples
     --------
@@ -1564,6 +1710,13 @@ def beam_search(
         raise ValueError(
             f'early_stopping deve ser True, False ou "never"; recebido {descrever(early_stopping)}'
         )
+    ngrama = None
+    if no_repeat_ngram_size is not None:
+        ngrama = _tamanho_de_ngrama_ou_zero(no_repeat_ngram_size, "no_repeat_ngram_size") or None
+    penalidade = None
+    if repetition_penalty is not None:
+        penalidade = real_positivo_finito(repetition_penalty, "repetition_penalty")
+        penalidade = None if penalidade == 1.0 else penalidade
     prompt = _ids_do_prompt(input_ids)
     fins = _ids_de_fim(eos_token_id)
     n_candidatos = max(2, 1 + fins.size) * k
@@ -1586,6 +1739,15 @@ def beam_search(
                     f"eos_token_id fora do vocabulário: recebido {int(fins.max())}; os tokens "
                     f"vão de 0 a {V - 1}"
                 )
+            if (ngrama is not None or penalidade is not None) and np.any(prompt >= V):
+                raise ValueError(
+                    f"input_ids fora do vocabulário: recebido {int(prompt.max())}; os tokens "
+                    f"vão de 0 a {V - 1} (com no_repeat_ngram_size ou repetition_penalty)"
+                )
+        if penalidade is not None:
+            log_q = _aplicar_penalidade(log_q, em_curso, penalidade, False)
+        if ngrama is not None:
+            log_q = _aplicar_ngramas(log_q, em_curso, ngrama, False)
         acumuladas = (log_q + pontos_em_curso[:, None]).ravel()  # (k·V,): s + log q
         with np.errstate(invalid="ignore"):
             candidatos = np.argsort(-acumuladas, kind="stable")[:n_candidatos]

@@ -54,14 +54,14 @@ def _check_grad(x):
     return companion.check_grad(lambda v: float(np.sum(v**2)), lambda v: 2 * v, x)
 
 
-def _beam_search(input_ids):
+def _beam_search(input_ids, **opcoes):
     # um modelo de brinquedo: os logits do próximo token dependem só do último
     tabela = RNG_FIXO.normal(size=(4, 4))
 
     def step_fn(seqs):
         return tabela[np.asarray(seqs)[:, -1]]
 
-    sequencias, pontuacoes = sampling.beam_search(step_fn, 2, 3, input_ids=input_ids)
+    sequencias, pontuacoes = sampling.beam_search(step_fn, 2, 3, input_ids=input_ids, **opcoes)
     return np.concatenate([np.ravel(np.stack(sequencias)), pontuacoes])
 
 
@@ -173,6 +173,26 @@ FUNCOES = [
         ("logits",),
         inteiros=("previous_ids",),
     ),
+    Funcao(
+        "no_repeat_ngram",
+        sampling.no_repeat_ngram,
+        {"logits": X, "previous_ids": np.array([[0, 1, 0], [2, 2, 2], [3, 0, 3]]), "n": 2},
+        ("logits",),
+        inteiros=("previous_ids",),
+    ),
+    Funcao(
+        "sample-no_repeat_ngram_size",
+        lambda logits, previous_ids: sampling.sample(
+            logits,
+            no_repeat_ngram_size=2,
+            repetition_penalty=1.3,
+            previous_ids=previous_ids,
+            rng=np.random.default_rng(0),
+        ),
+        {"logits": X, "previous_ids": np.array([[0, 1, 0], [2, 2, 2], [3, 0, 3]])},
+        ("logits",),
+        inteiros=("previous_ids",),
+    ),
     Funcao("greedy", sampling.greedy, {"logits": X}, ("logits",)),
     Funcao(
         "sample",
@@ -206,6 +226,13 @@ FUNCOES = [
         "beam_search",
         lambda input_ids: _beam_search(input_ids),
         {"input_ids": np.array([1, 2])},
+        (),
+        inteiros=("input_ids",),
+    ),
+    Funcao(
+        "beam_search-no_repeat_ngram_size",
+        lambda input_ids: _beam_search(input_ids, no_repeat_ngram_size=2, repetition_penalty=1.3),
+        {"input_ids": np.array([1, 2, 1])},
         (),
         inteiros=("input_ids",),
     ),

@@ -23,6 +23,7 @@ from companion.sampling import (
     greedy,
     inverse_cdf_sample,
     min_p,
+    no_repeat_ngram,
     repetition_penalty,
     sample,
     temperature,
@@ -380,6 +381,49 @@ def test_amostragem_reprodutivel():
             ValueError,
             "min_tokens_to_keep deve ser um inteiro >= 1; recebido 0",
         ),
+        (lambda: no_repeat_ngram([1.0, 2.0], [0], 0), ValueError, "n deve ser um inteiro >= 1"),
+        (lambda: no_repeat_ngram([1.0, 2.0], [0], 2.0), TypeError, "n deve ser um inteiro >= 1"),
+        (lambda: no_repeat_ngram([1.0, 2.0], [0], True), TypeError, "n deve ser um inteiro >= 1"),
+        (
+            lambda: no_repeat_ngram([1.0, 2.0], [0, 5], 2),
+            ValueError,
+            "previous_ids fora do vocabulário: recebido 5; os tokens vão de 0 a 1",
+        ),
+        (
+            lambda: no_repeat_ngram([[1.0, 2.0]], [0, 1], 2),
+            ValueError,
+            r"previous_ids deve ter formato \(B, n\)",
+        ),
+        (
+            lambda: no_repeat_ngram([1.0, 2.0], [0.0, 1.0], 2),
+            TypeError,
+            "previous_ids deve conter índices inteiros",
+        ),
+        (
+            lambda: sample([1.0, 2.0], no_repeat_ngram_size=2),
+            ValueError,
+            "no_repeat_ngram_size precisa de previous_ids",
+        ),
+        (
+            lambda: sample([1.0, 2.0], no_repeat_ngram_size=-1, previous_ids=[0]),
+            ValueError,
+            "no_repeat_ngram_size deve ser um inteiro >= 0",
+        ),
+        (
+            lambda: sample([1.0, 2.0], no_repeat_ngram_size="2", previous_ids=[0]),
+            TypeError,
+            "no_repeat_ngram_size deve ser um inteiro >= 0",
+        ),
+        (
+            lambda: sample([1.0, 2.0], previous_ids=[0]),
+            ValueError,
+            "previous_ids só é usado com repetition_penalty ou no_repeat_ngram_size",
+        ),
+        (
+            lambda: sample([1.0, 2.0, -np.inf], no_repeat_ngram_size=1, previous_ids=[0, 1]),
+            ValueError,
+            "no_repeat_ngram_size = 1 proibiu todos os tokens possíveis da linha 0",
+        ),
         (
             lambda: top_k(np.zeros((2, 2, 2)), 1),
             ValueError,
@@ -401,6 +445,11 @@ def _penalidade(x):
     return repetition_penalty(x, ids, 1.3)
 
 
+def _ngramas(x):
+    ids = [0, 1, 0] if np.ndim(x) == 1 else [[0, 1, 0]] * np.shape(x)[0]
+    return no_repeat_ngram(x, ids, 2)  # proíbe o token 1 ("0 1" já houve)
+
+
 TODAS = {
     "temperature": lambda x: temperature(x, 0.7),
     "top_k": lambda x: top_k(x, 2),
@@ -410,11 +459,12 @@ TODAS = {
     "epsilon_cutoff": lambda x: epsilon_cutoff(x, 0.01),
     "eta_cutoff": lambda x: eta_cutoff(x, 0.01),
     "repetition_penalty": _penalidade,
+    "no_repeat_ngram": _ngramas,
     "greedy": greedy,
     "sample": lambda x: sample(x, rng=np.random.default_rng(0)),
 }
 # as que só dependem da ordem ou da aritmética de cada elemento aceitam +inf
-ACEITAM_MAIS_INF = {"temperature", "top_k", "repetition_penalty", "greedy"}
+ACEITAM_MAIS_INF = {"temperature", "top_k", "repetition_penalty", "no_repeat_ngram", "greedy"}
 PROCESSADORES = {
     "temperature",
     "top_k",
@@ -424,6 +474,7 @@ PROCESSADORES = {
     "epsilon_cutoff",
     "eta_cutoff",
     "repetition_penalty",
+    "no_repeat_ngram",
 }
 
 
@@ -455,6 +506,7 @@ def test_mais_inf_so_onde_o_resultado_existe(nome):
         "repetition_penalty": lambda: torch.where(
             torch.arange(4) == 0, torch.where(xt < 0, xt * 1.3, xt / 1.3), xt
         ).numpy(),
+        "no_repeat_ngram": lambda: xt.masked_fill(torch.arange(4) == 1, -np.inf).numpy(),
         "greedy": lambda: torch.argmax(xt, dim=-1).numpy(),
     }[nome]()
     assert_array_equal(TODAS[nome](x), esperado)
@@ -535,7 +587,8 @@ def test_mascara_vale_menos_inf(nome):
     saida = TODAS[nome](mascarado)
     assert type(saida) is np.ndarray  # nunca um MaskedArray com a máscara esquecida
     assert_array_equal(saida, TODAS[nome](preenchido))
-    assert_array_equal(mascarado.mask, mascara) and np.isnan(mascarado.data[0, 3])
+    assert_array_equal(mascarado.mask, mascara)
+    assert np.isnan(mascarado.data[0, 3])
 
 
 def test_amostragem_nunca_sorteia_um_token_mascarado():
@@ -549,6 +602,65 @@ def test_penalidade_com_ids_mascarados_e_sequencias_de_comprimentos_diferentes()
     x = np.array([[2.0, -2.0, 1.0], [2.0, -2.0, 1.0]])
     ids = np.ma.MaskedArray([[0, 1], [2, 99]], mask=[[False, False], [False, True]])
     assert_array_equal(repetition_penalty(x, ids, 2.0), [[1.0, -4.0, 1.0], [2.0, -2.0, 0.5]])
+
+
+def test_bloqueio_de_ngramas_exemplos_feitos_a_mao():
+    x = np.arange(5, dtype=np.float32)
+    # "1 2" já houve e a sequência termina em 1: o 2 fica proibido; "1 3" também houve
+    assert_array_equal(no_repeat_ngram(x, [1, 2, 4, 1, 3, 1], 2), [0, 1, -np.inf, -np.inf, 4])
+    # trigramas: termina em "4 1"; "4 1 3" já houve
+    assert_array_equal(no_repeat_ngram(x, [4, 1, 3, 0, 4, 1], 3), [0, 1, 2, -np.inf, 4])
+    # a sequência curta demais não proíbe nada; n = 1 proíbe todo token já visto
+    assert_array_equal(no_repeat_ngram(x, [1, 1], 3), x)
+    assert_array_equal(no_repeat_ngram(x, [], 1), x)
+    assert_array_equal(no_repeat_ngram(x, [3, 0, 3], 1), [-np.inf, 1, 2, -np.inf, 4])
+    # o sufixo não proíbe o próprio sucessor (que ainda não existe): "1 1" só com três 1
+    assert_array_equal(no_repeat_ngram(x, [0, 1], 2), x)
+    assert_array_equal(no_repeat_ngram(x, [1, 1], 2), [0, -np.inf, 2, 3, 4])
+    assert no_repeat_ngram(x, [1, 1], 2).dtype == np.float32
+
+
+def test_bloqueio_de_ngramas_com_ids_mascarados_e_comprimentos_diferentes():
+    x = np.zeros((2, 4))
+    ids = np.ma.MaskedArray([[2, 3, 2, 9], [2, 3, 2, 0]], mask=[[0, 0, 0, 1], [0, 0, 0, 0]])
+    # linha 0: a sequência é "2 3 2" (o 9 mascarado sai): "2 3" proíbe o 3; linha 1: nada
+    assert_array_equal(no_repeat_ngram(x, ids, 2), [[0, 0, 0, -np.inf], [0, 0, 0, 0]])
+
+
+def test_bloqueio_de_ngramas_nao_altera_a_entrada_e_aceita_tensores():
+    import torch
+
+    x = np.random.default_rng(1).normal(size=(2, 6)).astype(np.float16)
+    ids = np.array([[0, 1, 0, 1, 0], [5, 5, 5, 5, 5]])
+    copia_x, copia_ids = x.copy(), ids.copy()
+    saida = no_repeat_ngram(x, ids, 3)
+    assert_array_equal(x, copia_x)
+    assert_array_equal(ids, copia_ids)
+    assert saida.dtype == np.float16
+    assert np.isneginf(saida[0, 1]) and np.isneginf(saida[1, 5])
+    assert np.sum(np.isneginf(saida)) == 2
+    assert_array_equal(no_repeat_ngram(torch.from_numpy(x), torch.from_numpy(ids), 3), saida)
+
+
+def test_sample_nunca_sorteia_um_token_que_repete_um_ngrama():
+    x = np.array([0.0, 5.0, 5.0, 0.0])
+    tokens = sample(
+        x,
+        no_repeat_ngram_size=2,
+        previous_ids=[0, 1, 3, 0],
+        rng=np.random.default_rng(0),
+        num_samples=500,
+    )
+    assert 1 not in tokens and 2 in tokens
+    # 0 desliga, como no generate
+    tokens = sample(
+        x,
+        no_repeat_ngram_size=0,
+        previous_ids=[0, 1, 3, 0],
+        rng=np.random.default_rng(0),
+        num_samples=500,
+    )
+    assert 1 in tokens
 
 
 @pytest.mark.parametrize("nome", TODAS)

@@ -2,14 +2,15 @@
 
 Cada processador do companion é comparado com o do transformers (``TopKLogitsWarper``,
 ``TopPLogitsWarper``, ``MinPLogitsWarper``, ``TemperatureLogitsWarper``,
-``RepetitionPenaltyLogitsProcessor``) em logits aleatórios com empates, ``-inf``, linhas só de
-``-inf``, ``float16``/``float32``/``float64`` e ``min_tokens_to_keep``. Os *warpers* não
+``RepetitionPenaltyLogitsProcessor``, ``NoRepeatNGramLogitsProcessor``) em logits aleatórios
+com empates, ``-inf``, linhas só de ``-inf``, ``float16``/``float32``/``float64`` e
+``min_tokens_to_keep``. Os *warpers* não
 precisam de modelo nenhum: nada é baixado (e ``HF_HUB_OFFLINE`` o garante).
 
 O que é tolerado, e só isso:
 
-- **Temperatura, top-k e penalidade de repetição**: nada. A saída é idêntica, bit a bit, em
-  todo dtype (no top-k, os empatados com o k-ésimo ficam nos dois).
+- **Temperatura, top-k, penalidade de repetição e bloqueio de n-gramas**: nada. A saída é
+  idêntica, bit a bit, em todo dtype (no top-k, os empatados com o k-ésimo ficam nos dois).
 - **Ordem dos empates** (top-p e min-p): o transformers escolhe quais tokens empatados ficam
   pela ordem de ``torch.sort``/``torch.topk``, que não é estável. Por isso os conjuntos são
   comparados por grupo de logits iguais: em cada grupo, o mesmo número de tokens fica nos dois;
@@ -45,6 +46,7 @@ from transformers.generation.logits_process import (  # noqa: E402
     EpsilonLogitsWarper,
     EtaLogitsWarper,
     MinPLogitsWarper,
+    NoRepeatNGramLogitsProcessor,
     RepetitionPenaltyLogitsProcessor,
     TemperatureLogitsWarper,
     TopKLogitsWarper,
@@ -56,6 +58,7 @@ from companion.sampling import (  # noqa: E402
     epsilon_cutoff,
     eta_cutoff,
     min_p,
+    no_repeat_ngram,
     repetition_penalty,
     temperature,
     top_k,
@@ -179,6 +182,42 @@ def test_penalidade_de_repeticao_identica(dtype):
         for penalty in (0.5, 1.0, 1.3, 2.0):
             deles = hf(RepetitionPenaltyLogitsProcessor(penalty), x, torch.from_numpy(ids))
             assert_array_equal(repetition_penalty(x, ids, penalty), deles)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_bloqueio_de_ngramas_identico(dtype, n):
+    rng = np.random.default_rng(40 + n)
+    proibiu = 0
+    for x in casos(dtype, 5 + n):
+        B, V = x.shape
+        for t in (0, 1, n - 1, n, n + 1, 7, 20):  # inclui as sequências menores que n
+            # poucos tokens distintos: os n-gramas se repetem
+            ids = rng.integers(0, min(V, 3), size=(B, t))
+            deles = hf(NoRepeatNGramLogitsProcessor(n), x, torch.from_numpy(ids))
+            nosso = no_repeat_ngram(x, ids, n)
+            assert nosso.dtype == x.dtype
+            assert_array_equal(nosso, deles)
+            proibiu += int(np.sum(np.isneginf(nosso) & ~np.isneginf(x)))
+    assert proibiu > 0  # o bloqueio agiu (senão a paridade nada provaria)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_bloqueio_de_ngramas_identico_no_vocabulario_do_gpt2(n):
+    # V = 50 257, sequências longas com ids de todo o vocabulário e repetições plantadas
+    rng = np.random.default_rng(n)
+    V = 50_257
+    x = rng.normal(scale=4.0, size=(4, V)).astype(np.float32)
+    for t in (0, n - 1, n, 30, 200):
+        ids = rng.integers(0, V, size=(4, t))
+        if t >= 2 * n:
+            ids[:, t // 3 : t // 3 + n - 1] = ids[:, t - n + 1 :]  # o sufixo já ocorreu
+        deles = hf(NoRepeatNGramLogitsProcessor(n), x, torch.from_numpy(ids))
+        nosso = no_repeat_ngram(x, ids, n)
+        assert_array_equal(nosso, deles)
+        assert_array_equal(no_repeat_ngram(x[0], ids[0], n), deles[0])  # 1-D
+        if t >= 2 * n:
+            assert np.all(np.isneginf(nosso).sum(axis=-1) >= 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -640,3 +679,130 @@ def test_typical_na_fronteira_exata(dtype):
     ):
         assert_array_equal(np.isfinite(typical_p(x, p))[0], esperado)
         assert_array_equal(np.isfinite(hf(TypicalLogitsWarper(p), x))[0], esperado)
+
+
+@pytest.mark.parametrize(
+    "opcoes",
+    [
+        dict(no_repeat_ngram_size=2, top_k=40),
+        dict(no_repeat_ngram_size=1, repetition_penalty=1.5, top_p=0.9),
+        dict(no_repeat_ngram_size=3, repetition_penalty=0.8, temperature=0.7, min_p=0.05),
+    ],
+)
+def test_sample_com_no_repeat_ngram_size_na_ordem_do_generate(modelo, opcoes):
+    # como test_sample_aplica_os_filtros_na_ordem_do_generate, com sequências que repetem
+    # n-gramas e logits altos justamente nos tokens que o bloqueio proíbe
+    from transformers import GenerationConfig, LogitsProcessorList
+
+    from companion.sampling import inverse_cdf_sample, sample
+
+    processadores = modelo._get_logits_processor(
+        GenerationConfig(do_sample=True, **opcoes),
+        input_ids_seq_length=5,
+        device="cpu",
+        model_kwargs={},
+    )
+    nomes = [type(p).__name__ for p in processadores]
+    i = 1 if "repetition_penalty" in opcoes else 0
+    assert nomes[i] == "NoRepeatNGramLogitsProcessor", nomes
+    rng = np.random.default_rng(21)
+    x = rng.normal(scale=3.0, size=(3, 1000)).astype(np.float32)
+    ids = rng.integers(0, 4, size=(3, 12))  # poucos tokens: n-gramas repetidos
+    x[:, :4] += 6.0  # os tokens de ids são os mais prováveis
+    deles = processadores(torch.from_numpy(ids), torch.from_numpy(x.copy())).numpy()
+    assert np.all(np.isneginf(deles[:, :4]).sum(axis=-1) >= 1)  # o bloqueio agiu
+    probs = torch.softmax(torch.from_numpy(deles).double(), dim=-1).numpy()
+    n = 3000
+    nossos = sample(x, rng=np.random.default_rng(5), num_samples=n, previous_ids=ids, **opcoes)
+    esperados = inverse_cdf_sample(probs, np.random.default_rng(5).random((3, n)))
+    assert np.mean(nossos != esperados) <= 1e-3, (nomes, np.mean(nossos != esperados))
+    # sem o bloqueio (ou com ele depois dos warpers), os tokens seriam outros
+    for outros in (
+        LogitsProcessorList([p for p in processadores if p is not processadores[i]]),
+        LogitsProcessorList(processadores[::-1]),
+    ):
+        outra = outros(torch.from_numpy(ids), torch.from_numpy(x.copy())).numpy()
+        probs_outra = torch.softmax(torch.from_numpy(outra).double(), dim=-1).numpy()
+        trocados = inverse_cdf_sample(probs_outra, np.random.default_rng(5).random((3, n)))
+        assert np.mean(nossos != trocados) > 0.01, nomes
+
+
+@pytest.mark.parametrize("semente", [0, 1, 2, 3])
+@pytest.mark.parametrize(
+    "feixes, ngrama, penalidade, alfa, parada",
+    [
+        (2, 2, None, 1.0, False),
+        (3, 3, None, 0.0, True),
+        (4, 2, 1.5, 1.0, "never"),
+        (3, 1, None, 1.0, False),
+        (2, None, 2.0, 1.0, False),
+        (5, 3, 1.2, 2.0, False),
+    ],
+)
+def test_beam_search_com_no_repeat_ngram_size_igual_ao_generate(
+    modelo, semente, feixes, ngrama, penalidade, alfa, parada
+):
+    from companion.sampling import beam_search
+
+    prompt = np.random.default_rng(semente).integers(0, 6, size=3)
+    prompt_t = torch.from_numpy(prompt)[None]
+    opcoes = dict(no_repeat_ngram_size=ngrama, repetition_penalty=penalidade)
+    with torch.no_grad():
+        saida = modelo.generate(
+            prompt_t,
+            attention_mask=torch.ones_like(prompt_t),
+            num_beams=feixes,
+            num_return_sequences=feixes,
+            do_sample=False,
+            max_new_tokens=6,
+            length_penalty=alfa,
+            early_stopping=parada,
+            eos_token_id=6,
+            pad_token_id=6,
+            return_dict_in_generate=True,
+            output_scores=True,
+            **opcoes,
+        )
+
+    def passo(seqs):
+        with torch.no_grad():
+            return modelo(torch.from_numpy(seqs)).logits[:, -1]
+
+    seqs, pontos = beam_search(
+        passo, feixes, 6, alfa, input_ids=prompt, eos_token_id=6, early_stopping=parada, **opcoes
+    )
+    deles = _sequencias_do_generate(saida.sequences, 3, 6)
+    assert len(seqs) == len(deles) == feixes
+    for nossa, dele in zip(seqs, deles, strict=True):
+        assert_array_equal(nossa, dele)
+    np.testing.assert_allclose(pontos, saida.sequences_scores.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_beam_search_com_as_opcoes_muda_o_resultado_do_generate(modelo):
+    # as opções agem nos casos acima: em ao menos um deles, o generate dá outras sequências
+    # sem elas (senão a paridade acima não provaria nada sobre as opções)
+    diferentes = 0
+    for semente in range(4):
+        for feixes, ngrama, penalidade in [
+            (2, 2, None),
+            (3, 3, None),
+            (3, 1, None),
+            (2, None, 2.0),
+        ]:
+            prompt_t = torch.from_numpy(np.random.default_rng(semente).integers(0, 6, size=3))[None]
+            comum = dict(
+                attention_mask=torch.ones_like(prompt_t),
+                num_beams=feixes,
+                num_return_sequences=feixes,
+                do_sample=False,
+                max_new_tokens=6,
+                eos_token_id=6,
+                pad_token_id=6,
+            )
+            with torch.no_grad():
+                com = modelo.generate(
+                    prompt_t, no_repeat_ngram_size=ngrama, repetition_penalty=penalidade, **comum
+                )
+                sem = modelo.generate(prompt_t, **comum)
+            diferentes += com.shape != sem.shape or not torch.equal(com, sem)
+    assert diferentes >= 8, diferentes
