@@ -381,3 +381,35 @@ def test_menu_de_download_de_toda_pagina_oferece_o_pdf(site, nome):
     )
     assert botao, nome
     assert _alvo(site, pagina, botao.group(1)).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# a bibliografia em português (book/_ext/bibliografia.py)
+
+
+def test_bibliografia_do_pdf_em_portugues(texto):
+    """Cada entrada da bibliografia do PDF tem tantos “and” quantos os campos da obra (títulos,
+    revistas, notas… em inglês) trazem: nenhum do estilo, que escreve “e” entre os autores."""
+    from pybtex.database import parse_file
+    from pybtex.richtext import Text
+
+    bibliografia = texto.rsplit("As obras citadas ao longo do livro.", 1)[1]
+    entradas = [e for e in re.split(r"^\s*\[\d+\]\s", bibliografia, flags=re.M)[1:] if e.strip()]
+    assert len(entradas) > 50
+    obras = []
+    for entrada in parse_file(str(LIVRO / "referencias.bib")).entries.values():
+        campos = [
+            Text.from_latex(valor).render_as("text")
+            for nome, valor in entrada.fields.items()
+            if nome.lower() in ("title", "booktitle", "journal", "series", "note",
+                                "howpublished", "publisher", "address")
+        ]
+        titulo = Text.from_latex(entrada.fields["title"]).render_as("text")
+        obras.append((_compacto(titulo).lower(), " ".join(campos)))
+    for entrada in entradas:
+        campos = next(c for titulo, c in obras if titulo in _compacto(entrada).lower())
+        esperados = len(re.findall(r"\band\b", campos, re.I))
+        assert len(re.findall(r"\band\b", entrada, re.I)) == esperados, entrada
+        for palavra in ("editors", "pages", "edition", "Volume", "Technical Report"):
+            assert palavra not in entrada, (palavra, entrada)
+    assert any(" e " in e and "In:" in e for e in entradas)
