@@ -390,10 +390,15 @@ def test_menu_de_download_de_toda_pagina_oferece_o_pdf(site, nome):
 def test_bibliografia_do_pdf_em_portugues(texto):
     """Cada entrada da bibliografia do PDF tem tantos “and” quantos os campos da obra (títulos,
     revistas, notas… em inglês) trazem: nenhum do estilo, que escreve “e” entre os autores."""
+    import unicodedata
+
     from pybtex.database import parse_file
     from pybtex.richtext import Text
 
-    bibliografia = texto.rsplit("As obras citadas ao longo do livro.", 1)[1]
+    # NFKC: as ligaduras do PDF (“ﬀi” em “eﬀicient”) voltam a ser letras
+    bibliografia = unicodedata.normalize("NFKC", texto).rsplit(
+        "As obras citadas ao longo do livro.", 1
+    )[1]
     entradas = [e for e in re.split(r"^\s*\[\d+\]\s", bibliografia, flags=re.M)[1:] if e.strip()]
     assert len(entradas) > 50
     obras = []
