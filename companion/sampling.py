@@ -1649,7 +1649,7 @@ def beam_search(
         ``(sequencias, pontuacoes)``: a lista das hipóteses terminadas, a melhor primeiro —
         cada uma um array ``int64`` com o prompt, os tokens gerados e o ``eos`` (se houve) —,
         e as suas pontuações (``float64``), decrescentes. Até ``beams`` hipóteses (menos se não
-        há tantas sequências possíveis).
+        há tantas sequências possíveis; nenhuma, se ``no_repeat_ngram_size`` proíbe todas).
 
     Raises
     ------

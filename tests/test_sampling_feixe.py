@@ -317,3 +317,84 @@ def test_logits_mascarados_valem_menos_inf():
     seqs, _ = beam_search(mascarado, 2, 2, 0.0)
     assert all(1 not in s.tolist() for s in seqs)
     assert len(seqs) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# no_repeat_ngram_size e repetition_penalty
+
+
+def _repete_ngrama(seq, n, inicio):
+    """Se algum token de seq[inicio:] completa um n-grama que já apareceu antes dele."""
+    for j in range(max(inicio, n - 1), len(seq)):
+        atual = tuple(seq[j - n + 1 : j + 1])
+        anteriores = {tuple(seq[i - n + 1 : i + 1]) for i in range(n - 1, j)}
+        if atual in anteriores:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("semente", range(4))
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_no_repeat_ngram_size_acha_o_otimo_entre_as_sequencias_sem_repeticao(semente, n):
+    # com feixes para todas as sequências, a busca acha a melhor das que não repetem n-gramas
+    # (o começo incluído), pela soma das log-probabilidades originais
+    V, L = 4, 3
+    prompt = (1, 1, 0) if n > 1 else (1,)  # com n = 1, V - 1 tokens ainda livres
+    modelo = Brinquedo(V, semente, n_prompt=len(prompt))
+    melhores = {}
+    for gerados in itertools.product(range(V), repeat=L):
+        seq = prompt + gerados
+        if _repete_ngrama(seq, n, len(prompt)):
+            continue
+        s = sum(modelo.log_q(gerados[:t])[gerados[t]] for t in range(L))
+        melhores[seq] = s / L
+    seqs, pontos = beam_search(modelo, V**L, L, input_ids=np.array(prompt), no_repeat_ngram_size=n)
+    assert len(seqs) == len(melhores)  # só as sequências sem repetição, todas
+    for seq in seqs:
+        assert not _repete_ngrama(seq.tolist(), n, len(prompt))
+    esperado = max(melhores, key=melhores.get)
+    assert tuple(seqs[0].tolist()) == esperado
+    assert_allclose(pontos[0], melhores[esperado])
+    assert len(melhores) < V**L  # o bloqueio tirou sequências (senão o teste nada provaria)
+
+
+def test_repetition_penalty_multiplica_as_log_probabilidades_dos_tokens_ja_vistos():
+    # dois passos: no segundo, o token 0 (do começo) tem a log-probabilidade multiplicada por θ
+    log_q = np.log([0.5, 0.3, 0.2])
+    seqs, pontos = beam_search(
+        lambda s: np.tile(log_q, (len(s), 1)), 1, 2, 0.0, input_ids=[0], repetition_penalty=2.0
+    )
+    # passo 1: 0 vira 2·log 0,5 = log 0,25 < log 0,3: escolhe 1; passo 2: 0 e 1 penalizados,
+    # log 0,25, log 0,09 e log 0,2: escolhe 0, e a pontuação soma os valores penalizados
+    assert seqs[0].tolist() == [0, 1, 0]
+    assert_allclose(pontos[0], np.log(0.3) + 2 * np.log(0.5))
+
+
+@pytest.mark.parametrize(
+    "chamada, erro, trecho",
+    [
+        (
+            lambda: beam_search(_fixo(0.0), 2, 3, no_repeat_ngram_size=-1),
+            ValueError,
+            "no_repeat_ngram_size deve ser um inteiro >= 0",
+        ),
+        (
+            lambda: beam_search(_fixo(0.0), 2, 3, no_repeat_ngram_size=2.0),
+            TypeError,
+            "no_repeat_ngram_size deve ser um inteiro >= 0",
+        ),
+        (
+            lambda: beam_search(_fixo(0.0), 2, 3, repetition_penalty=0.0),
+            ValueError,
+            "repetition_penalty deve ser um número finito maior que zero",
+        ),
+        (
+            lambda: beam_search(_fixo(0.0), 2, 3, input_ids=[5], no_repeat_ngram_size=2),
+            ValueError,
+            "input_ids fora do vocabulário: recebido 5; os tokens vão de 0 a 2",
+        ),
+    ],
+)
+def test_entradas_ruins_das_opcoes_de_repeticao(chamada, erro, trecho):
+    with pytest.raises(erro, match=trecho):
+        chamada()
