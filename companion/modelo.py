@@ -262,8 +262,9 @@ class Modelo:
             ``eta_cutoff``, ``metodo``); uma opção desconhecida dá ``TypeError``.
             ``repetition_penalty`` é aplicada por
             :func:`companion.sampling.repetition_penalty` com os ids já lidos (o começo e o
-            gerado), antes dos filtros (a ordem do Hugging Face); é a única opção que vale
-            também com ``guloso=True``, como no ``generate``.
+            gerado), antes dos filtros (a ordem do Hugging Face), e depois dela
+            ``no_repeat_ngram_size`` (:func:`companion.sampling.no_repeat_ngram`); são as
+            únicas opções que valem também com ``guloso=True``, como no ``generate``.
 
         Returns
         -------
@@ -289,12 +290,16 @@ class Modelo:
                 f"gerar não conhece a opção {', '.join(desconhecidas)}; as opções de amostragem "
                 f"são {', '.join(sorted(aceitas))}"
             )
-        # a penalidade de repetição é um processador, não um filtro de sorteio: vale também na
-        # decodificação gulosa, como no generate do transformers
+        # a penalidade de repetição e o bloqueio de n-gramas são processadores, não filtros de
+        # sorteio: valem também na decodificação gulosa, como no generate do transformers
         penalidade = opcoes.pop("repetition_penalty", None)
+        n_grama = opcoes.pop("no_repeat_ngram_size", None)
+        if n_grama is not None:  # None ou 0 desligam, como no generate
+            n_grama = _inteiro(n_grama, "no_repeat_ngram_size", 0) or None
         if guloso and opcoes:
             raise ValueError(f"guloso=True não sorteia; as opções de amostragem "
-                             f"{sorted(opcoes)} não se aplicam (só repetition_penalty)")
+                             f"{sorted(opcoes)} não se aplicam (só repetition_penalty e "
+                             f"no_repeat_ngram_size)")
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng deve ser um numpy.random.Generator; recebi {descrever(rng)}")
         if rng is None and not guloso:
@@ -309,6 +314,8 @@ class Modelo:
             u = self.logits_de(h)
             if penalidade is not None:
                 u = sampling.repetition_penalty(u, ids[:, :i], penalidade)
+            if n_grama is not None:
+                u = sampling.no_repeat_ngram(u, ids[:, :i], n_grama)
             if guloso:
                 proximo = sampling.greedy(u)
             else:

@@ -178,6 +178,19 @@ def test_gerar_repassa_opcoes_e_recusa_entradas_ruins():
         ids.append(int(np.argmax(u[0])))
         _, h = m.passo(h, np.array(ids[-1:]))
     assert m.decodificar(ids) == com
+    # o bloqueio de n-gramas também vale na gulosa: o ciclo some, e nenhum 12-grama se repete
+    bloqueado = m.gerar("A camada ", 300, guloso=True, no_repeat_ngram_size=12)
+    ngramas = [bloqueado[i : i + 12] for i in range(len(bloqueado) - 11)]
+    assert len(set(ngramas)) == len(ngramas)
+    assert len(set(sem[i : i + 12] for i in range(len(sem) - 11))) < len(sem) - 11
+    assert m.gerar("A camada ", 60, guloso=True, no_repeat_ngram_size=0) == sem
+    amostras = m.gerar("A camada ", 200, rng=np.random.default_rng(0), amostras=3,
+                       no_repeat_ngram_size=6)
+    for texto in amostras:
+        seis = [texto[i : i + 6] for i in range(len(texto) - 5)]
+        assert len(set(seis)) == len(seis)
+    with pytest.raises(ValueError, match="no_repeat_ngram_size"):
+        m.gerar("a", 5, guloso=True, no_repeat_ngram_size=-1)
 
 
 def test_step_fn_para_busca_em_feixe():
