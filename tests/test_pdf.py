@@ -410,9 +410,12 @@ def test_bibliografia_do_pdf_em_portugues(texto):
                                 "howpublished", "publisher", "address")
         ]
         titulo = Text.from_latex(entrada.fields["title"]).render_as("text")
+        # a mesma normalização do texto do PDF (o “²” de O(n²) vira “2”)
+        titulo = unicodedata.normalize("NFKC", titulo)
         obras.append((_compacto(titulo).lower(), " ".join(campos)))
     for entrada in entradas:
-        campos = next(c for titulo, c in obras if titulo in _compacto(entrada).lower())
+        campos = next((c for titulo, c in obras if titulo in _compacto(entrada).lower()), None)
+        assert campos is not None, f"entrada do PDF sem obra no .bib: {entrada[:200]!r}"
         esperados = len(re.findall(r"\band\b", campos, re.I))
         assert len(re.findall(r"\band\b", entrada, re.I)) == esperados, entrada
         for palavra in ("editors", "pages", "edition", "Volume", "Technical Report"):
