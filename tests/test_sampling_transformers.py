@@ -531,6 +531,28 @@ def modelo():
     return GPT2LMHeadModel(config).eval()
 
 
+def _processadores_do_generate(modelo, opcoes):
+    """A lista de processadores que o próprio generate monta para estas opções de sorteio."""
+    from transformers import GenerationConfig
+
+    return modelo._get_logits_processor(
+        GenerationConfig(do_sample=True, **opcoes),
+        input_ids_seq_length=5,
+        device="cpu",
+        model_kwargs={},
+    )
+
+
+def _tokens_pela_inversao(processadores, ids, x, n):
+    """Os tokens que a inversão da acumulada sorteia da saída dos ``processadores`` do
+    transformers, com os mesmos uniformes que ``sample(..., rng=default_rng(5))`` usa."""
+    from companion.sampling import inverse_cdf_sample
+
+    saida = processadores(torch.from_numpy(ids), torch.from_numpy(x.copy())).numpy()
+    probs = torch.softmax(torch.from_numpy(saida).double(), dim=-1).numpy()
+    return inverse_cdf_sample(probs, np.random.default_rng(5).random((x.shape[0], n)))
+
+
 @pytest.mark.parametrize(
     "opcoes",
     [
@@ -544,16 +566,10 @@ def test_sample_aplica_os_filtros_na_ordem_do_generate(modelo, opcoes):
     # a lista de processadores vem do próprio generate (_get_logits_processor), não de uma
     # ordem escrita aqui; com a mesma semente, sample sorteia pela inversão da acumulada com os
     # mesmos u que inverse_cdf_sample recebe: os tokens têm de ser os mesmos
-    from transformers import GenerationConfig
 
-    from companion.sampling import inverse_cdf_sample, sample
+    from companion.sampling import sample
 
-    processadores = modelo._get_logits_processor(
-        GenerationConfig(do_sample=True, **opcoes),
-        input_ids_seq_length=5,
-        device="cpu",
-        model_kwargs={},
-    )
+    processadores = _processadores_do_generate(modelo, opcoes)
     nomes = [type(p).__name__ for p in processadores]
     if "repetition_penalty" in opcoes:
         assert nomes[0] == "RepetitionPenaltyLogitsProcessor"
@@ -561,11 +577,10 @@ def test_sample_aplica_os_filtros_na_ordem_do_generate(modelo, opcoes):
     x = rng.normal(scale=3.0, size=(3, 1000)).astype(np.float32)
     ids = rng.integers(0, 1000, size=(3, 5))
     deles = processadores(torch.from_numpy(ids), torch.from_numpy(x.copy())).numpy()
-    probs = torch.softmax(torch.from_numpy(deles).double(), dim=-1).numpy()
     extras = dict(previous_ids=ids) if "repetition_penalty" in opcoes else {}
     n = 3000
     nossos = sample(x, rng=np.random.default_rng(5), num_samples=n, **opcoes, **extras)
-    esperados = inverse_cdf_sample(probs, np.random.default_rng(5).random((3, n)))
+    esperados = _tokens_pela_inversao(processadores, ids, x, n)
     # o filtro age (senão o teste não distinguiria as ordens)
     assert np.all(np.isfinite(deles).sum(axis=-1) < 1000)
     # (a fração tolerada cobre um u a um arredondamento de uma fronteira da acumulada: o
@@ -575,10 +590,7 @@ def test_sample_aplica_os_filtros_na_ordem_do_generate(modelo, opcoes):
     # seriam outros
     from transformers import LogitsProcessorList
 
-    invertidos = LogitsProcessorList(processadores[::-1])
-    outra = invertidos(torch.from_numpy(ids), torch.from_numpy(x.copy())).numpy()
-    probs_outra = torch.softmax(torch.from_numpy(outra).double(), dim=-1).numpy()
-    trocados = inverse_cdf_sample(probs_outra, np.random.default_rng(5).random((3, n)))
+    trocados = _tokens_pela_inversao(LogitsProcessorList(processadores[::-1]), ids, x, n)
     assert np.mean(nossos != trocados) > 0.01, nomes
 
 
@@ -692,16 +704,11 @@ def test_typical_na_fronteira_exata(dtype):
 def test_sample_com_no_repeat_ngram_size_na_ordem_do_generate(modelo, opcoes):
     # como test_sample_aplica_os_filtros_na_ordem_do_generate, com sequências que repetem
     # n-gramas e logits altos justamente nos tokens que o bloqueio proíbe
-    from transformers import GenerationConfig, LogitsProcessorList
+    from transformers import LogitsProcessorList
 
-    from companion.sampling import inverse_cdf_sample, sample
+    from companion.sampling import sample
 
-    processadores = modelo._get_logits_processor(
-        GenerationConfig(do_sample=True, **opcoes),
-        input_ids_seq_length=5,
-        device="cpu",
-        model_kwargs={},
-    )
+    processadores = _processadores_do_generate(modelo, opcoes)
     nomes = [type(p).__name__ for p in processadores]
     i = 1 if "repetition_penalty" in opcoes else 0
     assert nomes[i] == "NoRepeatNGramLogitsProcessor", nomes
@@ -711,19 +718,16 @@ def test_sample_com_no_repeat_ngram_size_na_ordem_do_generate(modelo, opcoes):
     x[:, :4] += 6.0  # os tokens de ids são os mais prováveis
     deles = processadores(torch.from_numpy(ids), torch.from_numpy(x.copy())).numpy()
     assert np.all(np.isneginf(deles[:, :4]).sum(axis=-1) >= 1)  # o bloqueio agiu
-    probs = torch.softmax(torch.from_numpy(deles).double(), dim=-1).numpy()
     n = 3000
     nossos = sample(x, rng=np.random.default_rng(5), num_samples=n, previous_ids=ids, **opcoes)
-    esperados = inverse_cdf_sample(probs, np.random.default_rng(5).random((3, n)))
+    esperados = _tokens_pela_inversao(processadores, ids, x, n)
     assert np.mean(nossos != esperados) <= 1e-3, (nomes, np.mean(nossos != esperados))
     # sem o bloqueio (ou com ele depois dos warpers), os tokens seriam outros
     for outros in (
         LogitsProcessorList([p for p in processadores if p is not processadores[i]]),
         LogitsProcessorList(processadores[::-1]),
     ):
-        outra = outros(torch.from_numpy(ids), torch.from_numpy(x.copy())).numpy()
-        probs_outra = torch.softmax(torch.from_numpy(outra).double(), dim=-1).numpy()
-        trocados = inverse_cdf_sample(probs_outra, np.random.default_rng(5).random((3, n)))
+        trocados = _tokens_pela_inversao(outros, ids, x, n)
         assert np.mean(nossos != trocados) > 0.01, nomes
 
 
